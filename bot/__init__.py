@@ -1,0 +1,1 @@
+"""threadreplay's Discord side, loadable into any discord.py bot: `await bot.load_extension("bot")`."""

@@ -1,0 +1,150 @@
+"""The `threadreplay` command line: parse, load, run (and the helpers around them)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.settings import Settings
+from storage.db import Storage
+from storage.errors import ParseError
+from storage.loader import iter_load
+from storage.models import FileReport
+from storage.parsers import parse_file
+
+EXIT_FAILED = 1  # load: some file failed
+EXIT_USAGE = 2  # bad input, bad configuration
+
+
+def _fail(message: str) -> int:
+    """Print one clear line on stderr and return the usage/input exit code."""
+    print(f"threadreplay: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _settings() -> Settings:
+    """Read settings, turning a validation error into one line naming the bad variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise SystemExit(_fail(f"bad configuration {name}: {first['msg']}")) from None
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    """`threadreplay parse FILE [--strict]`: the parse as JSON on stdout."""
+    try:
+        article = parse_file(Path(args.file), strict=args.strict)
+    except ParseError as exc:
+        return _fail(str(exc))
+    json.dump(article.to_parse_json(), sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
+
+    def __call__(self, done: int, total: int, path: Path) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        name = path.name if len(path.name) <= 40 else path.name[:39] + "…"
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name:<40}")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+async def _load(args: argparse.Namespace, db: Path) -> int:
+    """Run the loader, streaming the JSON report or collecting a human one."""
+    totals = {"added": 0, "updated": 0, "unchanged": 0, "failed": 0}
+    failures: list[FileReport] = []
+    first = True
+    async with await Storage.open(db) as store:
+        if args.json:
+            sys.stdout.write('{"files": [')
+        async for report in iter_load(store, [Path(p) for p in args.paths], strict=args.strict,
+                                      progress=_ProgressBar()):
+            totals[report.status] += 1
+            if args.json:
+                entry = {k: v for k, v in report.model_dump(mode="json").items()}
+                sys.stdout.write(("\n  " if first else ",\n  ") + json.dumps(entry, ensure_ascii=False))
+                first = False
+            elif report.status == "failed":
+                failures.append(report)
+    if args.json:
+        sys.stdout.write("\n], " + json.dumps(totals)[1:] + "\n")
+    else:
+        for f in failures:
+            print(f"failed: {f.error}", file=sys.stderr)
+        print(
+            f"{totals['added']} added, {totals['updated']} updated, {totals['unchanged']} unchanged,"
+            f" {totals['failed']} failed  ({db})"
+        )
+    return EXIT_FAILED if totals["failed"] else 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    """`threadreplay load PATH... [--db FILE] [--json]`."""
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        return _fail(f"no such file or directory: {missing[0]}")
+    db = Path(args.db) if args.db else _settings().db
+    return asyncio.run(_load(args, db))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """`threadreplay run`: start the bot (standalone)."""
+    from bot.standalone import run  # imports discord only when the bot is wanted
+
+    return run(_settings())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="threadreplay", description="Replay archived article discussions into Discord threads."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("parse", help="parse one dump and print it as JSON")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--strict", action="store_true", help="treat recovered structure problems as errors")
+    p.set_defaults(func=cmd_parse)
+
+    p = sub.add_parser("load", help="load dumps (files or directories) into the database")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--db", metavar="FILE", help="database file (default: THREADREPLAY_DB or threadreplay.db)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--strict", action="store_true", help="treat recovered structure problems as errors")
+    p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("run", help="start the Discord bot")
+    p.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `threadreplay` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

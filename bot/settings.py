@@ -1,0 +1,62 @@
+"""Settings: one pydantic-settings class read from the environment and `.env`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# A bot token is three dot-separated base64url parts (user id, timestamp, HMAC).
+TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
+
+IdList = Annotated[list[int], NoDecode]
+
+
+class Settings(BaseSettings):
+    """Everything threadreplay reads from its environment; `.env.example` documents every key."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
+    db: Path = Field(default=Path("threadreplay.db"), validation_alias="THREADREPLAY_DB")
+    seeds: Path = Field(default=Path("seeds"), validation_alias="THREADREPLAY_SEEDS")
+    dev_guild: int | None = Field(default=None, validation_alias="THREADREPLAY_DEV_GUILD")
+    owner_ids: IdList = Field(default_factory=list, validation_alias="THREADREPLAY_OWNER_IDS")
+    admin_role_ids: IdList = Field(default_factory=list, validation_alias="THREADREPLAY_ADMIN_ROLE_IDS")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", validation_alias="THREADREPLAY_LOG_LEVEL"
+    )
+
+    @field_validator("owner_ids", "admin_role_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        """Accept `1,2,3` (or spaces) as well as a JSON list."""
+        if isinstance(value, str):
+            return [part for part in re.split(r"[\s,]+", value.strip().strip("[]")) if part]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        """Log levels are case-insensitive."""
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("dev_guild", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        """An empty `THREADREPLAY_DEV_GUILD=` means unset."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    def token_problem(self) -> str | None:
+        """Why the token cannot be used (never quoting it), or None when it looks like a bot token."""
+        if self.discord_token is None or not self.discord_token.get_secret_value().strip():
+            return "DISCORD_TOKEN is not set: put your bot token in the environment or in .env"
+        if not TOKEN_SHAPE.match(self.discord_token.get_secret_value().strip()):
+            return (
+                "DISCORD_TOKEN does not look like a bot token: copy it again from the Developer Portal"
+                " (Bot > Reset Token)"
+            )
+        return None

@@ -1,0 +1,129 @@
+"""Typed models of a parsed article and its comment tree, shared by the parsers, the store and the bot."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+LoadStatus = Literal["added", "updated", "unchanged", "failed"]
+
+
+class ParseWarning(BaseModel):
+    """Something the parser recovered from; `line` is 1-based, or None when it applies to the file."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line: int | None
+    code: str
+    message: str
+
+
+class Comment(BaseModel):
+    """One comment of a thread, in file (pre-)order; `parent` is the index of its parent comment."""
+
+    index: int = Field(ge=0)
+    key: str
+    author: str
+    depth: int = Field(ge=0)
+    parent: int | None = None
+    text: str
+    spam: bool = False
+    spam_reasons: list[str] = Field(default_factory=list)
+    deleted: bool = False
+    line: int | None = None
+    source_id: str | None = None
+    created_at: datetime | None = None
+
+
+class Article(BaseModel):
+    """A parsed article: its text, a summary and its comments in pre-order."""
+
+    key: str
+    format: str
+    title: str
+    caption: str | None = None
+    paragraphs: list[str] = Field(default_factory=list)
+    summary: str = ""
+    source_url: str | None = None
+    comments: list[Comment] = Field(default_factory=list)
+    warnings: list[ParseWarning] = Field(default_factory=list)
+
+    def to_parse_json(self) -> dict[str, object]:
+        """The JSON shape `threadreplay parse` prints (a public contract)."""
+        return {
+            "format": self.format,
+            "key": self.key,
+            "title": self.title,
+            "caption": self.caption,
+            "paragraphs": self.paragraphs,
+            "summary": self.summary,
+            "warnings": [w.model_dump() for w in self.warnings],
+            "comments": [
+                c.model_dump(mode="json", exclude={"index", "source_id", "created_at"})
+                for c in self.comments
+            ],
+        }
+
+
+class StoredArticle(BaseModel):
+    """An article as read back from the store, with its database id and bookkeeping."""
+
+    id: int
+    article: Article
+    source_path: str | None
+    content_hash: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ArticleSummary(BaseModel):
+    """A line of an article listing: enough for lists, autocomplete and cards."""
+
+    id: int
+    key: str
+    title: str
+    comment_count: int
+    created_at: datetime
+
+
+class FileReport(BaseModel):
+    """What the loader did with one file."""
+
+    path: str
+    status: LoadStatus
+    key: str | None = None
+    comments: int = 0
+    error: str | None = None
+    warnings: list[ParseWarning] = Field(default_factory=list)
+
+
+class LoadReport(BaseModel):
+    """What a load run did: one entry per file and the four totals."""
+
+    files: list[FileReport] = Field(default_factory=list)
+
+    def count(self, status: LoadStatus) -> int:
+        """How many files ended with `status`."""
+        return sum(1 for f in self.files if f.status == status)
+
+    def to_json(self) -> dict[str, object]:
+        """The JSON shape of `threadreplay load --json` (a public contract)."""
+        return {
+            "files": [
+                {
+                    "path": f.path,
+                    "status": f.status,
+                    "key": f.key,
+                    "comments": f.comments,
+                    "error": f.error,
+                    "warnings": [w.model_dump() for w in f.warnings],
+                }
+                for f in self.files
+            ],
+            "added": self.count("added"),
+            "updated": self.count("updated"),
+            "unchanged": self.count("unchanged"),
+            "failed": self.count("failed"),
+        }

@@ -1,0 +1,59 @@
+"""Turn a file's bytes into text: BOMs, CRLF, Windows-1252 fallback, and refusing empty or binary files."""
+
+from __future__ import annotations
+
+import codecs
+
+from storage.errors import ParseError
+from storage.models import ParseWarning
+
+# A few bytes (0x81, 0x8D, 0x8F, 0x90, 0x9D) have no Windows-1252 character; keep them as their
+# Latin-1 code points instead of failing or replacing them, so no input byte is ever lost.
+codecs.register_error(
+    "threadreplay-latin1",
+    lambda exc: (exc.object[exc.start : exc.end].decode("latin-1"), exc.end),  # type: ignore[union-attr]
+)
+
+_SNIFF = 8192
+_TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b")
+
+
+def _looks_binary(data: bytes) -> bool:
+    """True for data that is not text: NUL bytes, or many control characters near the start."""
+    head = data[:_SNIFF]
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in _TEXT_CONTROLS)
+    return controls > max(2, len(head) // 20)
+
+
+def decode_bytes(data: bytes, path: str) -> tuple[str, list[ParseWarning]]:
+    """Decode a dump to text with `\\n` line endings, or raise ParseError for empty/binary files."""
+    warnings: list[ParseWarning] = []
+    if not data:
+        raise ParseError(path, None, "file is empty")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ParseError(path, None, f"file starts with a UTF-16 mark but is not UTF-16 ({exc.reason})") from None
+    else:
+        data = data.removeprefix(codecs.BOM_UTF8)
+        if _looks_binary(data):
+            raise ParseError(path, None, "file is binary (NUL or control bytes), not a text dump")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            text = data.decode("cp1252", errors="threadreplay-latin1")
+            warnings.append(
+                ParseWarning(
+                    line=line,
+                    code="encoding",
+                    message=f"not valid UTF-8 (first bad byte on line {line}); decoded as Windows-1252",
+                )
+            )
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise ParseError(path, None, "file is blank (only white space)")
+    return text, warnings
