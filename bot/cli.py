@@ -76,12 +76,15 @@ async def _load(args: argparse.Namespace, db: Path) -> int:
     async with await Storage.open(db) as store:
         if args.json:
             sys.stdout.write('{"files": [')
-        async for report in iter_load(store, [Path(p) for p in args.paths], strict=args.strict,
-                                      progress=_ProgressBar()):
+        async for report in iter_load(
+            store, [Path(p) for p in args.paths], strict=args.strict, progress=_ProgressBar()
+        ):
             totals[report.status] += 1
             if args.json:
                 entry = {k: v for k, v in report.model_dump(mode="json").items()}
-                sys.stdout.write(("\n  " if first else ",\n  ") + json.dumps(entry, ensure_ascii=False))
+                sys.stdout.write(
+                    ("\n  " if first else ",\n  ") + json.dumps(entry, ensure_ascii=False)
+                )
                 first = False
             elif report.status == "failed":
                 failures.append(report)
@@ -122,14 +125,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("parse", help="parse one dump and print it as JSON")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--strict", action="store_true", help="treat recovered structure problems as errors")
+    p.add_argument(
+        "--strict", action="store_true", help="treat recovered structure problems as errors"
+    )
     p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser("load", help="load dumps (files or directories) into the database")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--db", metavar="FILE", help="database file (default: THREADREPLAY_DB or threadreplay.db)")
+    p.add_argument(
+        "--db", metavar="FILE", help="database file (default: THREADREPLAY_DB or threadreplay.db)"
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--strict", action="store_true", help="treat recovered structure problems as errors")
+    p.add_argument(
+        "--strict", action="store_true", help="treat recovered structure problems as errors"
+    )
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("run", help="start the Discord bot")

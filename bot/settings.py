@@ -25,7 +25,9 @@ class Settings(BaseSettings):
     seeds: Path = Field(default=Path("seeds"), validation_alias="THREADREPLAY_SEEDS")
     dev_guild: int | None = Field(default=None, validation_alias="THREADREPLAY_DEV_GUILD")
     owner_ids: IdList = Field(default_factory=list, validation_alias="THREADREPLAY_OWNER_IDS")
-    admin_role_ids: IdList = Field(default_factory=list, validation_alias="THREADREPLAY_ADMIN_ROLE_IDS")
+    admin_role_ids: IdList = Field(
+        default_factory=list, validation_alias="THREADREPLAY_ADMIN_ROLE_IDS"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="THREADREPLAY_LOG_LEVEL"
     )

@@ -48,7 +48,9 @@ _UPDATE_COMMENT = (
 
 async def stored_hash(store: Storage, key: str) -> str | None:
     """The content hash recorded for article `key`, or None if it is not stored."""
-    async with store.reader.execute("SELECT content_hash FROM articles WHERE key = ?", (key,)) as cur:
+    async with store.reader.execute(
+        "SELECT content_hash FROM articles WHERE key = ?", (key,)
+    ) as cur:
         row = await cur.fetchone()
     return row[0] if row else None
 
@@ -85,7 +87,9 @@ async def save_article(
                 (*values, article.key, now, now),
             ) as cur:
                 article_id = (await cur.fetchone())[0]  # type: ignore[index]
-            await db.executemany(_INSERT_COMMENT, [_comment_row(article_id, c) for c in article.comments])
+            await db.executemany(
+                _INSERT_COMMENT, [_comment_row(article_id, c) for c in article.comments]
+            )
             status: LoadStatus = "added"
         else:
             article_id = row[0]
@@ -105,16 +109,21 @@ async def save_article(
     return status
 
 
-async def _replace_comments(db: aiosqlite.Connection, article_id: int, comments: list[Comment]) -> None:
+async def _replace_comments(
+    db: aiosqlite.Connection, article_id: int, comments: list[Comment]
+) -> None:
     """Make the stored comments equal `comments`, keeping the row (and id) of every surviving key."""
     async with db.execute("SELECT key FROM comments WHERE article_id = ?", (article_id,)) as cur:
         old = {r[0] for r in await cur.fetchall()}
     new = {c.key for c in comments}
     await db.executemany(
-        "DELETE FROM comments WHERE article_id = ? AND key = ?", [(article_id, k) for k in old - new]
+        "DELETE FROM comments WHERE article_id = ? AND key = ?",
+        [(article_id, k) for k in old - new],
     )
     # Positions shift when comments are inserted above; park them out of the way of UNIQUE first.
-    await db.execute("UPDATE comments SET position = -1 - position WHERE article_id = ?", (article_id,))
+    await db.execute(
+        "UPDATE comments SET position = -1 - position WHERE article_id = ?", (article_id,)
+    )
     await db.executemany(
         _UPDATE_COMMENT, [_comment_row(article_id, c) for c in comments if c.key in old]
     )

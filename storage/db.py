@@ -60,7 +60,9 @@ async def _connect(path: Path) -> aiosqlite.Connection:
 class Storage:
     """One SQLite database: a writer connection (serialised by a lock) and a separate reader."""
 
-    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+    def __init__(
+        self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection
+    ) -> None:
         self.path = path
         self.writer = writer
         self.reader = reader
@@ -119,7 +121,9 @@ async def apply_migrations(conn: aiosqlite.Connection) -> list[str]:
         await conn.execute("BEGIN IMMEDIATE")
         try:
             # Another process may have migrated between our read and our lock.
-            async with conn.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (number,)) as cur:
+            async with conn.execute(
+                "SELECT 1 FROM schema_migrations WHERE version = ?", (number,)
+            ) as cur:
                 if await cur.fetchone():
                     await conn.execute("ROLLBACK")
                     continue

@@ -30,8 +30,10 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
         if path.is_dir():
             for found in sorted(path.rglob("*")):
                 rel = found.relative_to(path).parts
-                if found.is_file() and found.suffix.lower() in DUMP_SUFFIXES and not any(
-                    part.startswith(".") for part in rel
+                if (
+                    found.is_file()
+                    and found.suffix.lower() in DUMP_SUFFIXES
+                    and not any(part.startswith(".") for part in rel)
                 ):
                     yield found
         else:
@@ -60,12 +62,18 @@ async def load_file(
             raise ParseError(shown, None, f"cannot read file: {exc.strerror or exc}") from None
         digest = content_hash(data)
         if await stored_hash(store, key) == digest:
-            return FileReport(path=shown, status="unchanged", key=key, comments=await _count(store, key))
+            return FileReport(
+                path=shown, status="unchanged", key=key, comments=await _count(store, key)
+            )
         # Parsing is CPU work: off the event loop, so a bot keeps answering while it reloads.
         article = await asyncio.to_thread(parse_bytes, data, path=shown, key=key, strict=strict)
         status = await save_article(store, article, source_path=shown, content_hash=digest)
         return FileReport(
-            path=shown, status=status, key=key, comments=len(article.comments), warnings=article.warnings
+            path=shown,
+            status=status,
+            key=key,
+            comments=len(article.comments),
+            warnings=article.warnings,
         )
     except ParseError as exc:
         return FileReport(path=shown, status="failed", key=key, error=str(exc))
@@ -73,12 +81,16 @@ async def load_file(
         return FileReport(path=shown, status="failed", key=key, error=f"{shown}: {exc}")
     except aiosqlite.Error as exc:
         log.warning("database error while loading %s: %s", shown, exc)
-        return FileReport(path=shown, status="failed", key=key, error=f"{shown}: database error: {exc}")
+        return FileReport(
+            path=shown, status="failed", key=key, error=f"{shown}: database error: {exc}"
+        )
 
 
 async def _count(store: Storage, key: str) -> int:
     """Stored comment count of article `key`."""
-    async with store.reader.execute("SELECT comment_count FROM articles WHERE key = ?", (key,)) as cur:
+    async with store.reader.execute(
+        "SELECT comment_count FROM articles WHERE key = ?", (key,)
+    ) as cur:
         row = await cur.fetchone()
     return row[0] if row else 0
 
@@ -105,4 +117,6 @@ async def load_paths(
     store: Storage, paths: Iterable[Path], *, strict: bool = False, progress: Progress | None = None
 ) -> LoadReport:
     """Load every file under `paths` and return the whole report."""
-    return LoadReport(files=[r async for r in iter_load(store, paths, strict=strict, progress=progress)])
+    return LoadReport(
+        files=[r async for r in iter_load(store, paths, strict=strict, progress=progress)]
+    )

@@ -1,0 +1,262 @@
+"""Read-side queries: every function returns pydantic models, never rows, and never writes."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from storage.db import Storage
+from storage.models import Article, ArticleSummary, Comment, ParseWarning, StoredArticle
+
+# Snippet highlight markers: private-use characters that archive text cannot plausibly contain,
+# so the renderer can escape the text first and turn these into bold afterwards.
+HIT_START, HIT_END = "\ue000", "\ue001"
+
+
+class ArticleCounts(BaseModel):
+    """The numbers an article card shows."""
+
+    comments: int
+    threads: int
+    participants: int
+    spam: int
+    deleted: int
+    max_depth: int
+
+
+class SearchHit(BaseModel):
+    """One search result: an article (author None) or a comment of it, with a highlighted snippet."""
+
+    key: str
+    title: str
+    author: str | None
+    position: int | None
+    snippet: str
+
+
+class TopCommenter(BaseModel):
+    """An author and how many comments they wrote."""
+
+    author: str
+    comments: int
+
+
+class CorpusStats(BaseModel):
+    """Totals over the whole store."""
+
+    articles: int
+    comments: int
+    authors: int
+    spam: int
+    deleted: int
+    top_commenters: list[TopCommenter]
+    deepest_depth: int
+    deepest_key: str | None
+    deepest_title: str | None
+
+
+_ARTICLE_COLS = (
+    "id, key, format, source_path, source_url, content_hash, title, caption, paragraphs, summary,"
+    " warnings, created_at, updated_at"
+)
+_COMMENT_COLS = "position, key, author, depth, parent, text, spam, spam_reasons, deleted, line, source_id, created_at"
+
+
+def _comment(row: sqlite3.Row | tuple) -> Comment:
+    """Build a Comment from a row selected with _COMMENT_COLS."""
+    return Comment(
+        index=row[0],
+        key=row[1],
+        author=row[2],
+        depth=row[3],
+        parent=row[4],
+        text=row[5],
+        spam=bool(row[6]),
+        spam_reasons=json.loads(row[7]),
+        deleted=bool(row[8]),
+        line=row[9],
+        source_id=row[10],
+        created_at=datetime.fromisoformat(row[11]) if row[11] else None,
+    )
+
+
+async def get_article(store: Storage, key: str) -> StoredArticle | None:
+    """The whole article `key` with its comments in order, or None."""
+    async with store.reader.execute(
+        f"SELECT {_ARTICLE_COLS} FROM articles WHERE key = ?", (key,)
+    ) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    async with store.reader.execute(
+        f"SELECT {_COMMENT_COLS} FROM comments WHERE article_id = ? ORDER BY position", (row[0],)
+    ) as cur:
+        comments = [_comment(r) for r in await cur.fetchall()]
+    article = Article(
+        key=row[1],
+        format=row[2],
+        source_url=row[4],
+        title=row[6],
+        caption=row[7],
+        paragraphs=json.loads(row[8]),
+        summary=row[9],
+        warnings=[ParseWarning(**w) for w in json.loads(row[10])],
+        comments=comments,
+    )
+    return StoredArticle(
+        id=row[0],
+        article=article,
+        source_path=row[3],
+        content_hash=row[5],
+        created_at=datetime.fromisoformat(row[11]),
+        updated_at=datetime.fromisoformat(row[12]),
+    )
+
+
+async def count_articles(store: Storage) -> int:
+    """How many articles are stored."""
+    async with store.reader.execute("SELECT count(*) FROM articles") as cur:
+        return (await cur.fetchone())[0]  # type: ignore[index]
+
+
+async def list_articles(
+    store: Storage, *, offset: int = 0, limit: int = 10
+) -> list[ArticleSummary]:
+    """A page of articles, newest first (ties by key, so pages are stable)."""
+    async with store.reader.execute(
+        "SELECT id, key, title, comment_count, created_at FROM articles"
+        " ORDER BY created_at DESC, key LIMIT ? OFFSET ?",
+        (limit, offset),
+    ) as cur:
+        rows = await cur.fetchall()
+    return [
+        ArticleSummary(
+            id=r[0],
+            key=r[1],
+            title=r[2],
+            comment_count=r[3],
+            created_at=datetime.fromisoformat(r[4]),
+        )
+        for r in rows
+    ]
+
+
+async def suggest_articles(store: Storage, text: str, *, limit: int = 25) -> list[ArticleSummary]:
+    """Articles whose key starts with, or whose title contains, `text` (for autocomplete)."""
+    like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    async with store.reader.execute(
+        "SELECT id, key, title, comment_count, created_at FROM articles"
+        " WHERE key LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\'"
+        " ORDER BY (key = ?) DESC, created_at DESC, key LIMIT ?",
+        (like[1:], like, text, limit),
+    ) as cur:
+        rows = await cur.fetchall()
+    return [
+        ArticleSummary(
+            id=r[0],
+            key=r[1],
+            title=r[2],
+            comment_count=r[3],
+            created_at=datetime.fromisoformat(r[4]),
+        )
+        for r in rows
+    ]
+
+
+async def article_counts(store: Storage, article_id: int) -> ArticleCounts:
+    """Comment, thread, participant, spam and deleted counts of one article."""
+    async with store.reader.execute(
+        "SELECT count(*), coalesce(sum(parent IS NULL), 0), count(DISTINCT author),"
+        " coalesce(sum(spam), 0), coalesce(sum(deleted), 0), coalesce(max(depth), 0)"
+        " FROM comments WHERE article_id = ?",
+        (article_id,),
+    ) as cur:
+        r = await cur.fetchone()
+    assert r is not None
+    return ArticleCounts(
+        comments=r[0], threads=r[1], participants=r[2], spam=r[3], deleted=r[4], max_depth=r[5]
+    )
+
+
+_WORDS = re.compile(r"\w+", re.UNICODE)
+
+
+def plain_query(query: str) -> str:
+    """The query as plain words (each quoted), for input that is not valid FTS5 syntax."""
+    return " ".join('"' + w.replace('"', '""') + '"' for w in _WORDS.findall(query))
+
+
+async def _fts(store: Storage, sql: str, query: str, limit: int) -> list[tuple]:
+    """Run an FTS query as typed; if it is not valid FTS5 syntax, search its plain words instead."""
+    try:
+        async with store.reader.execute(sql, (query, limit)) as cur:
+            return list(await cur.fetchall())
+    except sqlite3.OperationalError:
+        pass  # FTS5 reports bad syntax in many words ("unterminated string", "no such column", ...)
+    plain = plain_query(query)
+    if not plain:
+        return []
+    async with store.reader.execute(sql, (plain, limit)) as cur:
+        return list(await cur.fetchall())
+
+
+_SNIPPET = f"'{HIT_START}', '{HIT_END}', '…', 12"
+_ARTICLE_SEARCH = (
+    f"SELECT a.key, a.title, snippet(articles_fts, -1, {_SNIPPET}) FROM articles_fts"
+    " JOIN articles a ON a.id = articles_fts.rowid WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?"
+)
+_COMMENT_SEARCH = (
+    f"SELECT a.key, a.title, c.author, c.position, snippet(comments_fts, 1, {_SNIPPET})"
+    " FROM comments_fts JOIN comments c ON c.id = comments_fts.rowid"
+    " JOIN articles a ON a.id = c.article_id WHERE comments_fts MATCH ? ORDER BY rank LIMIT ?"
+)
+
+
+async def search(store: Storage, query: str, *, limit: int = 10) -> list[SearchHit]:
+    """Full-text search: matching articles first, then matching comments (text or author)."""
+    if not query.strip():
+        return []
+    articles = await _fts(store, _ARTICLE_SEARCH, query, limit)
+    comments = await _fts(store, _COMMENT_SEARCH, query, limit)
+    return [
+        SearchHit(key=r[0], title=r[1], author=None, position=None, snippet=r[2]) for r in articles
+    ] + [
+        SearchHit(key=r[0], title=r[1], author=r[2], position=r[3], snippet=r[4]) for r in comments
+    ]
+
+
+async def corpus_stats(store: Storage, *, top: int = 5) -> CorpusStats:
+    """Totals, top commenters and the deepest thread over the whole store."""
+    db = store.reader
+    async with db.execute(
+        "SELECT (SELECT count(*) FROM articles), count(*), count(DISTINCT author),"
+        " coalesce(sum(spam), 0), coalesce(sum(deleted), 0) FROM comments"
+    ) as cur:
+        totals = await cur.fetchone()
+    assert totals is not None
+    async with db.execute(
+        "SELECT author, count(*) AS n FROM comments WHERE spam = 0 GROUP BY author"
+        " ORDER BY n DESC, author LIMIT ?",
+        (top,),
+    ) as cur:
+        tops = [TopCommenter(author=r[0], comments=r[1]) for r in await cur.fetchall()]
+    async with db.execute(
+        "SELECT c.depth, a.key, a.title FROM comments c JOIN articles a ON a.id = c.article_id"
+        " ORDER BY c.depth DESC, a.key LIMIT 1"
+    ) as cur:
+        deep = await cur.fetchone()
+    return CorpusStats(
+        articles=totals[0],
+        comments=totals[1],
+        authors=totals[2],
+        spam=totals[3],
+        deleted=totals[4],
+        top_commenters=tops,
+        deepest_depth=deep[0] + 1 if deep else 0,
+        deepest_key=deep[1] if deep else None,
+        deepest_title=deep[2] if deep else None,
+    )
