@@ -1,1 +1,48 @@
-"""threadreplay's Discord side, loadable into any discord.py bot: `await bot.load_extension("bot")`."""
+"""threadreplay's Discord side, loadable into any discord.py bot: `await bot.load_extension("bot")`.
+
+Standalone (`threadreplay run`) builds a plain bot that loads this same extension in `setup_hook`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from discord.ext import commands
+
+log = logging.getLogger(__name__)
+
+
+async def setup(bot: commands.Bot) -> None:
+    """Open this extension's own storage (from the same settings) and add its cogs. Never syncs."""
+    from bot.cogs.admin import AdminCog
+    from bot.cogs.articles import ArticlesCog
+    from bot.services import Services
+    from bot.settings import Settings
+    from storage import queries
+    from storage.db import Storage
+    from storage.loader import load_paths
+
+    settings = Settings()
+    store = await Storage.open(settings.db)
+    services = Services(settings, store)
+    services.acquire()  # held until the cogs are in, so a failing add_cog cannot close it early
+    try:
+        if await queries.count_articles(store) == 0 and settings.seeds.is_dir():
+            report = await load_paths(store, [settings.seeds])
+            log.info(
+                "first start: loaded %d articles from %s (%d failed)",
+                report.count("added"),
+                settings.seeds,
+                report.count("failed"),
+            )
+        await bot.add_cog(ArticlesCog(bot, services))
+        await bot.add_cog(AdminCog(bot, services))
+    finally:
+        await services.release()
+
+
+async def teardown(bot: commands.Bot) -> None:
+    """Nothing left to do: each cog released the shared storage in `cog_unload`; the last one closed it."""
+    log.info("threadreplay extension unloaded")

@@ -116,6 +116,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run(_settings())
 
 
+def cmd_invite(args: argparse.Namespace) -> int:
+    """`threadreplay invite --app-id ID`: the OAuth2 URL with exactly the permissions the bot needs."""
+    from bot.permissions import invite_url  # imports discord only when asked
+
+    print(invite_url(args.app_id))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
@@ -143,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="start the Discord bot")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("invite", help="print the URL that adds the bot to a server")
+    p.add_argument("--app-id", type=int, required=True, metavar="ID", help="the application (client) id")
+    p.set_defaults(func=cmd_invite)
     return parser
 
 

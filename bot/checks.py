@@ -1,0 +1,28 @@
+"""Permission checks for the admin commands (on top of the group's default_permissions)."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.errors import NotAdmin
+from bot.settings import Settings
+
+REFUSAL = "Only this bot's admins (Manage Server, an admin role, or an owner) can use this command."
+
+
+def is_admin(settings: Settings, interaction: discord.Interaction) -> bool:
+    """Owner ids, admin role ids, or Manage Server in this guild."""
+    user = interaction.user
+    if user.id in settings.owner_ids:
+        return True
+    if not isinstance(user, discord.Member):
+        return False
+    if any(role.id in settings.admin_role_ids for role in user.roles):
+        return True
+    return bool(interaction.permissions.manage_guild or interaction.permissions.administrator)
+
+
+def require_admin(settings: Settings, interaction: discord.Interaction) -> None:
+    """Raise NotAdmin (shown ephemerally) unless the user is an admin."""
+    if not is_admin(settings, interaction):
+        raise NotAdmin(REFUSAL)

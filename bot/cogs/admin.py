@@ -1,0 +1,121 @@
+"""`/replayadmin …`: reload data and code, sync commands. Hidden by default_permissions, checked again."""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.checks import require_admin
+from bot.errors import UserError, handle_command_error
+from bot.services import Services
+from bot.views import Pager
+from storage.loader import load_paths
+
+log = logging.getLogger(__name__)
+
+EXTENSION = __name__.split(".")[0]  # "bot": the package loaded with load_extension
+
+
+class AdminCog(commands.Cog, name="ReplayAdmin"):
+    """Admin commands; a top-level group because default_permissions is ignored on subcommands."""
+
+    replayadmin = app_commands.Group(
+        name="replayadmin",
+        description="threadreplay administration",
+        default_permissions=discord.Permissions(manage_guild=True),
+        guild_only=True,
+    )
+
+    def __init__(self, bot: commands.Bot, services: Services) -> None:
+        self.bot = bot
+        self.services = services
+
+    async def cog_load(self) -> None:
+        self.services.acquire()
+
+    async def cog_unload(self) -> None:
+        await self.services.release()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+        # Checked at run time too: default_permissions only hides the group and a server can change it.
+        require_admin(self.services.settings, interaction)
+        return True
+
+    async def cog_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        await handle_command_error(interaction, error)
+
+    @replayadmin.command(
+        name="reload", description="Load new and changed files from the seeds folder"
+    )
+    async def reload(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        folder = self.services.settings.seeds
+        if not folder.is_dir():
+            raise UserError(
+                f"The seeds folder `{render.escape(str(folder))}` does not exist on the bot's machine."
+            )
+        report = await load_paths(self.services.store, [folder])
+        failed = [f.error or f.path for f in report.files if f.status == "failed"]
+        log.info(
+            "reload by %s: %d added, %d updated, %d unchanged, %d failed",
+            interaction.user.id,
+            report.count("added"),
+            report.count("updated"),
+            report.count("unchanged"),
+            len(failed),
+        )
+        text = render.load_report_text(
+            report.count("added"), report.count("updated"), report.count("unchanged"), failed
+        )
+        await Pager(interaction.user.id, "Reload", render.paginate(text.split("\n"))).send(
+            interaction
+        )
+
+    @replayadmin.command(
+        name="reload-code", description="Reload threadreplay's code without restarting"
+    )
+    async def reload_code(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        followup = interaction.followup  # this cog is replaced during the reload; keep what we need
+        try:
+            await self.bot.reload_extension(EXTENSION)
+        except commands.ExtensionError as exc:
+            log.exception("reload-code failed; the previous code keeps running")
+            cause = type(exc.__cause__ or exc).__name__
+            await followup.send(
+                f"Reload failed ({cause}); the previous code keeps running. Details are in the bot's log.",
+                ephemeral=True,
+                allowed_mentions=render.NO_MENTIONS,
+            )
+            return
+        await followup.send("Code reloaded.", ephemeral=True, allowed_mentions=render.NO_MENTIONS)
+
+    @replayadmin.command(name="sync", description="Publish the slash commands to Discord")
+    @app_commands.describe(
+        scope="guild: this server only, at once; global: every server (may take a while)"
+    )
+    async def sync(
+        self, interaction: discord.Interaction, scope: Literal["guild", "global"]
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        tree = self.bot.tree
+        if scope == "guild":
+            guild = discord.Object(interaction.guild_id or 0)
+            tree.copy_global_to(guild=guild)
+            synced = await tree.sync(guild=guild)
+            where = "this server"
+        else:
+            synced = await tree.sync()
+            where = "every server"
+        await interaction.followup.send(
+            f"Synced {len(synced)} commands to {where}.",
+            ephemeral=True,
+            allowed_mentions=render.NO_MENTIONS,
+        )
