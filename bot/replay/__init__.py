@@ -1,0 +1,1 @@
+"""Replaying a stored discussion into Discord: plan, ledger, pacing, engine."""

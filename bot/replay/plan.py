@@ -1,0 +1,171 @@
+"""The replay plan: which comment goes where, as which webhook messages. Pure: no I/O, no awaits.
+
+A plan is fully determined by the article and the options, so a resumed replay recomputes exactly the
+same steps and the ledger only needs to record what was posted for each step.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot import render
+from storage.models import Article, Comment
+
+
+class Mode(StrEnum):
+    """Where a discussion goes: one thread per top-level comment, or all of it in one thread."""
+
+    threads = "threads"
+    single = "single"
+
+
+class Pace(StrEnum):
+    """How fast comments are posted."""
+
+    fast = "fast"
+    steady = "steady"
+    natural = "natural"
+
+
+STEADY_INTERVAL = 3.0  # seconds between comments at pace steady
+NATURAL_WPM = 250  # reading speed behind pace natural...
+NATURAL_COMPRESSION = 10.0  # ...compressed this many times, so a replay is not a real-time re-run
+NATURAL_MIN, NATURAL_MAX = 2.0, 30.0
+FAST_RATE = 30 / 60  # messages per second per channel that Discord allows webhooks (unannounced limit)
+
+DELETED_PLACEHOLDER = "*[this comment was deleted]*"
+HIDDEN_SPAM_PLACEHOLDER = "*[a comment flagged as spam is hidden here; its replies follow]*"
+SPAM_HEADER = "-# ⚠ flagged as spam by threadreplay's filter; hidden under a spoiler"
+FALLBACK_NAME = "Anonymous"
+_RESERVED = {"everyone", "here"}
+_LOOKALIKE = {"discord": "discоrd", "clyde": "clydе"}  # Cyrillic о / е: Discord refuses the real words
+
+
+def webhook_name(author: str) -> str:
+    """A webhook username Discord accepts: 1-80 chars, no "discord"/"clyde", not everyone/here."""
+    name = " ".join(author.split()) or FALLBACK_NAME
+    for word, lookalike in _LOOKALIKE.items():
+        name = re.sub(word, lambda m, w=lookalike: _same_case(m.group(0), w), name, flags=re.IGNORECASE)
+    if name.casefold() in _RESERVED:
+        name = f"{name} (commenter)"
+    return render.clip(name, render.WEBHOOK_USERNAME)
+
+
+def _same_case(original: str, replacement: str) -> str:
+    """`replacement` with the letter case of `original` (both the same length)."""
+    return "".join(r.upper() if o.isupper() else r for o, r in zip(original, replacement, strict=True))
+
+
+def thread_name(comment: Comment) -> str:
+    """A thread's name: the author and the first words of the comment, at most 100 characters."""
+    words = " ".join(comment.text.split()) or "(no text)"
+    return render.clip(f"{' '.join(comment.author.split()) or FALLBACK_NAME}: {words}", render.THREAD_NAME)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One comment to post: where, under which name, as which message bodies."""
+
+    seq: int
+    comment: Comment
+    username: str
+    parts: tuple[str, ...]  # message bodies; the reply line is added to the first at send time
+    root: int  # index of the top-level comment whose thread holds this one (itself for top level)
+    in_thread: bool  # posted inside a thread (False: in the channel itself)
+    opens_thread: str | None  # a thread is started from this step's first message, with this name
+    reply_to: int | None  # parent index to name in a "↳ replying to" line, None when not needed
+
+
+@dataclass
+class Plan:
+    """Every step of a replay plus what a dry run reports."""
+
+    mode: Mode
+    steps: list[Step]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def messages(self) -> int:
+        """Webhook messages the replay will post (after splitting)."""
+        return sum(len(s.parts) for s in self.steps)
+
+    @property
+    def threads(self) -> int:
+        """Threads the replay will create."""
+        return sum(1 for s in self.steps if s.opens_thread) + (1 if self.mode is Mode.single else 0)
+
+    def eta_seconds(self, pace: Pace) -> float:
+        """Expected duration at `pace` (fast assumes Discord's 30 webhook messages per minute per channel)."""
+        if pace is Pace.fast:  # a burst at the webhook's 5 per 2 s, then Discord's 30 per minute
+            burst = min(self.messages, 30)
+            return burst * 0.4 + max(0, self.messages - 30) / FAST_RATE
+        if pace is Pace.steady:
+            return STEADY_INTERVAL * len(self.steps)
+        return sum(natural_delay(s.comment.text) for s in self.steps)
+
+
+def natural_delay(text: str) -> float:
+    """Seconds to wait before a comment at pace natural: its reading time, compressed."""
+    seconds = len(text.split()) / NATURAL_WPM * 60 / NATURAL_COMPRESSION
+    return min(NATURAL_MAX, max(NATURAL_MIN, seconds))
+
+
+def _bodies(comment: Comment, include_spam: bool) -> list[str]:
+    """The escaped message bodies of one comment (split under Discord's 2000 characters)."""
+    if comment.deleted:
+        return [DELETED_PLACEHOLDER]
+    text = render.escape(comment.text) if comment.text.strip() else "*[no text]*"
+    if comment.spam and include_spam:
+        room = render.MESSAGE_CONTENT - len(SPAM_HEADER) - 6  # header line + "||" twice + newline
+        return [f"{SPAM_HEADER}\n||{p}||" for p in render.split_text(text, room)]
+    room = render.MESSAGE_CONTENT - REPLY_LINE_ROOM
+    return render.split_text(text, room)
+
+
+REPLY_LINE_ROOM = 200  # kept free in the first part for the "↳ replying to" line and its link
+
+
+def reply_line(author: str, url: str | None) -> str:
+    """The line above a reply that names its parent (and links to its replayed message)."""
+    name = render.clip(render.escape(" ".join(author.split()) or FALLBACK_NAME), 80)
+    return f"-# ↳ replying to [**{name}**](<{url}>)" if url else f"-# ↳ replying to **{name}**"
+
+
+def build_plan(article: Article, mode: Mode, *, include_spam: bool = False) -> Plan:
+    """Order and place every comment to replay; spam is left out unless asked for."""
+    comments = article.comments
+    shown = {c.index for c in comments if include_spam or not c.spam}
+    needed = set(shown)  # shown comments and every ancestor they need to keep their place
+    for c in reversed(comments):  # reverse pre-order: replies are decided before their parent
+        if c.index in needed and c.parent is not None:
+            needed.add(c.parent)
+    has_reply = {c.parent for c in comments if c.index in needed and c.parent is not None}
+    warnings: list[str] = []
+    left_out = sum(1 for c in comments if c.index not in needed)
+    if left_out:
+        warnings.append(f"{left_out} comments flagged as spam are left out (include_spam shows them)")
+    steps: list[Step] = []
+    roots: dict[int, int] = {}
+    for c in comments:
+        if c.index not in needed or (c.deleted and c.index not in has_reply):
+            continue  # a deleted leaf carries nothing; one with replies keeps their place as a placeholder
+        root = c.index if c.parent is None else roots[c.parent]
+        roots[c.index] = root
+        parts = _bodies(c, include_spam) if c.index in shown else [HIDDEN_SPAM_PLACEHOLDER]
+        if len(parts) > 1:
+            warnings.append(f"comment by {c.author} (#{c.index + 1}) is split into {len(parts)} messages")
+        username = webhook_name(c.author)
+        if username != " ".join(c.author.split()):
+            warnings.append(f"author name {c.author[:40]!r} posted as {username!r}")
+        if render.escape(c.text) != c.text and ("@" in c.text or "<" in c.text):
+            warnings.append(f"mentions in the comment by {c.author} (#{c.index + 1}) are neutralised")
+        if mode is Mode.threads:
+            in_thread = c.parent is not None
+            opens = thread_name(c) if c.parent is None and c.index in has_reply else None
+            reply_to = c.parent if c.depth >= 2 else None
+        else:
+            in_thread, opens, reply_to = True, None, c.parent
+        steps.append(Step(len(steps), c, username, tuple(parts), root, in_thread, opens, reply_to))
+    return Plan(mode=mode, steps=steps, warnings=warnings)
