@@ -46,6 +46,8 @@ def escape(text: str) -> str:
     """Show archive text literally: markdown escaped, mentions and raw `<@…>` forms defused."""
     text = discord.utils.escape_markdown(text)
     text = _RAW_MENTION.sub(r"\\<", text)
+    # Links are left unescaped by escape_markdown; a "||" inside one must not close a spoiler.
+    text = text.replace("||", "|\u200b|")
     return _MASS_MENTION.sub("@\u200b", text)
 
 

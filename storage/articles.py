@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import aiosqlite
 
-from storage.db import Storage
+from storage.db import Storage, utcnow
 from storage.models import Article, Comment, LoadStatus
-
-
-def _now() -> str:
-    """Current UTC time as ISO-8601 text (what every timestamp column holds)."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def _comment_row(article_id: int, c: Comment) -> tuple[object, ...]:
@@ -66,7 +60,7 @@ async def save_article(
             row = await cur.fetchone()
         if row is not None and row[1] == content_hash:
             return "unchanged"
-        now = _now()
+        now = utcnow()
         values = (
             article.format,
             source_path,

@@ -7,6 +7,7 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -47,6 +48,11 @@ def split_statements(sql: str) -> list[str]:
     ):
         raise ValueError(f"incomplete SQL statement at the end of a migration: {buffer[:60]!r}")
     return statements
+
+
+def utcnow() -> str:
+    """Current UTC time as ISO-8601 text (what every timestamp column holds)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:

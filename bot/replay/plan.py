@@ -33,21 +33,28 @@ STEADY_INTERVAL = 3.0  # seconds between comments at pace steady
 NATURAL_WPM = 250  # reading speed behind pace natural...
 NATURAL_COMPRESSION = 10.0  # ...compressed this many times, so a replay is not a real-time re-run
 NATURAL_MIN, NATURAL_MAX = 2.0, 30.0
-FAST_RATE = 30 / 60  # messages per second per channel that Discord allows webhooks (unannounced limit)
+FAST_RATE = (
+    30 / 60
+)  # messages per second per channel that Discord allows webhooks (unannounced limit)
 
 DELETED_PLACEHOLDER = "*[this comment was deleted]*"
 HIDDEN_SPAM_PLACEHOLDER = "*[a comment flagged as spam is hidden here; its replies follow]*"
 SPAM_HEADER = "-# ⚠ flagged as spam by threadreplay's filter; hidden under a spoiler"
 FALLBACK_NAME = "Anonymous"
 _RESERVED = {"everyone", "here"}
-_LOOKALIKE = {"discord": "discоrd", "clyde": "clydе"}  # Cyrillic о / е: Discord refuses the real words
+_LOOKALIKE = {
+    "discord": "discоrd",
+    "clyde": "clydе",
+}  # Cyrillic о / е: Discord refuses the real words
 
 
 def webhook_name(author: str) -> str:
     """A webhook username Discord accepts: 1-80 chars, no "discord"/"clyde", not everyone/here."""
     name = " ".join(author.split()) or FALLBACK_NAME
     for word, lookalike in _LOOKALIKE.items():
-        name = re.sub(word, lambda m, w=lookalike: _same_case(m.group(0), w), name, flags=re.IGNORECASE)
+        name = re.sub(
+            word, lambda m, w=lookalike: _same_case(m.group(0), w), name, flags=re.IGNORECASE
+        )
     if name.casefold() in _RESERVED:
         name = f"{name} (commenter)"
     return render.clip(name, render.WEBHOOK_USERNAME)
@@ -55,13 +62,17 @@ def webhook_name(author: str) -> str:
 
 def _same_case(original: str, replacement: str) -> str:
     """`replacement` with the letter case of `original` (both the same length)."""
-    return "".join(r.upper() if o.isupper() else r for o, r in zip(original, replacement, strict=True))
+    return "".join(
+        r.upper() if o.isupper() else r for o, r in zip(original, replacement, strict=True)
+    )
 
 
 def thread_name(comment: Comment) -> str:
     """A thread's name: the author and the first words of the comment, at most 100 characters."""
     words = " ".join(comment.text.split()) or "(no text)"
-    return render.clip(f"{' '.join(comment.author.split()) or FALLBACK_NAME}: {words}", render.THREAD_NAME)
+    return render.clip(
+        f"{' '.join(comment.author.split()) or FALLBACK_NAME}: {words}", render.THREAD_NAME
+    )
 
 
 @dataclass(frozen=True)
@@ -145,7 +156,9 @@ def build_plan(article: Article, mode: Mode, *, include_spam: bool = False) -> P
     warnings: list[str] = []
     left_out = sum(1 for c in comments if c.index not in needed)
     if left_out:
-        warnings.append(f"{left_out} comments flagged as spam are left out (include_spam shows them)")
+        warnings.append(
+            f"{left_out} comments flagged as spam are left out (include_spam shows them)"
+        )
     steps: list[Step] = []
     roots: dict[int, int] = {}
     for c in comments:
@@ -155,12 +168,16 @@ def build_plan(article: Article, mode: Mode, *, include_spam: bool = False) -> P
         roots[c.index] = root
         parts = _bodies(c, include_spam) if c.index in shown else [HIDDEN_SPAM_PLACEHOLDER]
         if len(parts) > 1:
-            warnings.append(f"comment by {c.author} (#{c.index + 1}) is split into {len(parts)} messages")
+            warnings.append(
+                f"comment by {c.author} (#{c.index + 1}) is split into {len(parts)} messages"
+            )
         username = webhook_name(c.author)
         if username != " ".join(c.author.split()):
             warnings.append(f"author name {c.author[:40]!r} posted as {username!r}")
         if render.escape(c.text) != c.text and ("@" in c.text or "<" in c.text):
-            warnings.append(f"mentions in the comment by {c.author} (#{c.index + 1}) are neutralised")
+            warnings.append(
+                f"mentions in the comment by {c.author} (#{c.index + 1}) are neutralised"
+            )
         if mode is Mode.threads:
             in_thread = c.parent is not None
             opens = thread_name(c) if c.parent is None and c.index in has_reply else None

@@ -1,0 +1,202 @@
+"""The replay ledger: replays and, per step, what is about to be and what was posted (exactly once)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from storage.db import Storage, utcnow
+from storage.errors import StorageError
+
+ACTIVE = ("running", "paused")
+
+
+class Replay(BaseModel):
+    """One replay of an article into a channel."""
+
+    id: int
+    article_id: int
+    article_key: str
+    guild_id: int
+    channel_id: int
+    channel_kind: str
+    mode: str
+    pace: str
+    include_spam: bool
+    state: str
+    reason: str | None
+    card_message_id: int | None
+    card_posted: bool
+    container_thread_id: int | None
+    started_by: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ReplayStep(BaseModel):
+    """One comment of a replay, frozen at start, with what has been posted for it."""
+
+    seq: int
+    comment_index: int
+    comment_key: str
+    username: str
+    parts: list[str]
+    root_seq: int
+    in_thread: bool
+    opens_thread: str | None
+    reply_to_seq: int | None
+    status: str
+    sending_part: int | None
+    message_ids: list[int]
+    location_id: int | None
+    thread_id: int | None
+
+
+_REPLAY_COLS = (
+    "id, article_id, article_key, guild_id, channel_id, channel_kind, mode, pace, include_spam, state,"
+    " reason, card_message_id, card_posted, container_thread_id, started_by, created_at, updated_at"
+)
+_STEP_COLS = (
+    "seq, comment_index, comment_key, username, parts, root_seq, in_thread, opens_thread, reply_to_seq,"
+    " status, sending_part, message_ids, location_id, thread_id"
+)
+
+
+def _replay(row: tuple) -> Replay:
+    return Replay(**dict(zip([c.strip() for c in _REPLAY_COLS.split(",")], row, strict=True)))
+
+
+def _step(row: tuple) -> ReplayStep:
+    data = dict(zip([c.strip() for c in _STEP_COLS.split(",")], row, strict=True))
+    data["parts"] = json.loads(data["parts"])
+    data["message_ids"] = json.loads(data["message_ids"])
+    return ReplayStep(**data)
+
+
+async def create_replay(
+    store: Storage, *, steps: list[dict[str, object]], **fields: object
+) -> Replay:
+    """Record a new running replay and all its steps in one transaction (refused if the channel is busy)."""
+    now = utcnow()
+    cols = [*fields.keys(), "state", "created_at", "updated_at"]
+    try:
+        async with store.transaction() as db:
+            async with db.execute(
+                f"INSERT INTO replays ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) RETURNING id",
+                (*fields.values(), "running", now, now),
+            ) as cur:
+                replay_id = (await cur.fetchone())[0]  # type: ignore[index]
+            await db.executemany(
+                "INSERT INTO replay_steps (replay_id, seq, comment_index, comment_key, username, parts,"
+                " root_seq, in_thread, opens_thread, reply_to_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        replay_id,
+                        s["seq"],
+                        s["comment_index"],
+                        s["comment_key"],
+                        s["username"],
+                        json.dumps(s["parts"], ensure_ascii=False),
+                        s["root_seq"],
+                        int(bool(s["in_thread"])),
+                        s["opens_thread"],
+                        s["reply_to_seq"],
+                    )
+                    for s in steps
+                ],
+            )
+    except sqlite3.IntegrityError as exc:
+        raise StorageError("a replay is already running or paused in this channel") from exc
+    replay = await get_replay(store, replay_id)
+    assert replay is not None
+    return replay
+
+
+async def get_replay(store: Storage, replay_id: int) -> Replay | None:
+    """One replay by id."""
+    async with store.reader.execute(
+        f"SELECT {_REPLAY_COLS} FROM replays WHERE id = ?", (replay_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    return _replay(row) if row else None
+
+
+async def latest_replay(
+    store: Storage, channel_id: int, *, active_only: bool = False
+) -> Replay | None:
+    """The newest replay in a channel (or only an active one)."""
+    where = "channel_id = ?" + (" AND state IN ('running', 'paused')" if active_only else "")
+    async with store.reader.execute(
+        f"SELECT {_REPLAY_COLS} FROM replays WHERE {where} ORDER BY id DESC LIMIT 1", (channel_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    return _replay(row) if row else None
+
+
+async def replays_in_state(store: Storage, *states: str) -> list[Replay]:
+    """Every replay in one of `states`, oldest first."""
+    marks = ", ".join("?" * len(states))
+    async with store.reader.execute(
+        f"SELECT {_REPLAY_COLS} FROM replays WHERE state IN ({marks}) ORDER BY id", states
+    ) as cur:
+        return [_replay(r) for r in await cur.fetchall()]
+
+
+async def get_steps(store: Storage, replay_id: int) -> list[ReplayStep]:
+    """Every step of a replay in order."""
+    async with store.reader.execute(
+        f"SELECT {_STEP_COLS} FROM replay_steps WHERE replay_id = ? ORDER BY seq", (replay_id,)
+    ) as cur:
+        return [_step(r) for r in await cur.fetchall()]
+
+
+_REPLAY_FIELDS = {"state", "reason", "card_message_id", "card_posted", "container_thread_id"}
+
+
+async def update_replay(store: Storage, replay_id: int, **fields: object) -> None:
+    """Change a replay's state or its recorded ids."""
+    unknown = set(fields) - _REPLAY_FIELDS
+    if unknown:
+        raise ValueError(f"not replay fields: {sorted(unknown)}")
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    async with store.transaction() as db:
+        await db.execute(
+            f"UPDATE replays SET {sets}, updated_at = ? WHERE id = ?",
+            (*fields.values(), utcnow(), replay_id),
+        )
+
+
+async def step_sending(
+    store: Storage, replay_id: int, seq: int, part: int, location_id: int
+) -> None:
+    """Write-ahead: part `part` of step `seq` is about to be posted in `location_id`."""
+    async with store.transaction() as db:
+        await db.execute(
+            "UPDATE replay_steps SET status = 'sending', sending_part = ?, location_id = ?"
+            " WHERE replay_id = ? AND seq = ?",
+            (part, location_id, replay_id, seq),
+        )
+
+
+async def step_posted(
+    store: Storage, replay_id: int, seq: int, message_ids: list[int], *, done: bool
+) -> None:
+    """Record the messages posted so far for a step (and whether the step is complete)."""
+    async with store.transaction() as db:
+        await db.execute(
+            "UPDATE replay_steps SET message_ids = ?, status = ?, sending_part = NULL"
+            " WHERE replay_id = ? AND seq = ?",
+            (json.dumps(message_ids), "done" if done else "pending", replay_id, seq),
+        )
+
+
+async def step_thread(store: Storage, replay_id: int, seq: int, thread_id: int) -> None:
+    """Record the thread started from a step's first message."""
+    async with store.transaction() as db:
+        await db.execute(
+            "UPDATE replay_steps SET thread_id = ? WHERE replay_id = ? AND seq = ?",
+            (thread_id, replay_id, seq),
+        )
