@@ -53,6 +53,11 @@ def spam_reasons(text: str) -> list[str]:
     return reasons
 
 
+# Signals of one kind are not independent: a reader who says someone "paid $300 million" and links a
+# finance page (money.cnn.com, …/earnings/…) trips both money signals without selling anything.
+_KIND = {"promises earnings": "money", "money-bait link": "money"}
+
+
 def is_spam(reasons: list[str]) -> bool:
-    """Spam needs two independent signals; any single one (a price, a link) is ordinary talk."""
-    return len(reasons) >= 2
+    """Spam needs two independent kinds of signal; money talk with a link alone is ordinary talk."""
+    return len({_KIND.get(r, r) for r in reasons}) >= 2

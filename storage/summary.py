@@ -8,8 +8,12 @@ from collections import Counter
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9])")
 _WORD = re.compile(r"[^\W\d_]{4,}")
 _STOP = frozenset(
-    "that this with from have were been their there they them which would could should about after "
-    "also into more most such than then these those what when where while will your said says".split()
+    {
+        "that", "this", "with", "from", "have", "were", "been", "their", "there", "they", "them",
+        "which", "would", "could", "should", "about", "after", "also", "into", "more", "most", "such",
+        "than", "then", "these", "those", "what", "when", "where", "while", "will", "your", "said",
+        "says",
+    }
 )
 MAX_SUMMARY = 400
 

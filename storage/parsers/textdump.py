@@ -93,6 +93,7 @@ class _Parser:
     warnings: list[ParseWarning]
     comments: list[_Open] = field(default_factory=list)
     seen: dict[tuple[int | None, str], int] = field(default_factory=dict)  # same-author siblings
+    bullets: set[str] = field(default_factory=set)  # the bullet characters of headers read so far
 
     def warn(self, line: int | None, code: str, message: str) -> None:
         """Record a recovery; under --strict, structural recoveries are errors."""
@@ -110,7 +111,8 @@ class _Parser:
     def is_header(self, i: int, in_body_of: _Open | None) -> bool:
         """Decide whether line i is a comment header `• Author` or a bullet inside a comment's text."""
         line = self.lines[i]
-        match = _HEADER.match(line.lstrip(" \t\u00a0\u2002\u2003\u2009"))
+        stripped = line.lstrip(" \t\u00a0\u2002\u2003\u2009")
+        match = _HEADER.match(stripped)
         if not match or len(match["author"]) > MAX_AUTHOR:
             return False
         indent = _indent(line)
@@ -121,9 +123,11 @@ class _Parser:
         if indent <= in_body_of.indent + 1:
             # Shallower than the open comment's text: cannot be part of it, so a sibling or an uncle.
             return True
-        # As deep as the open comment's text: a reply header is followed by a blank line and its own,
-        # deeper body; a pasted list item is not.
-        return has_body and blank_first
+        # As deep as the open comment's text: a reply header is followed by its own, deeper body; a
+        # pasted list item is followed by text at its own depth. A wrapped list item ("- point" then
+        # "  more") also has deeper text, but only right below it; a reply with no blank line before
+        # its body must therefore at least use a bullet this file's headers already use.
+        return has_body and (blank_first or stripped[0] in self.bullets)
 
     def find_start(self) -> int:
         """Index of the first comment header (len(lines) when the page has no comments)."""
@@ -160,6 +164,7 @@ class _Parser:
             key=comment_key(parent.key if parent else "", author, siblings),
         )
         self.comments.append(comment)
+        self.bullets.add(self.lines[i].lstrip(" \t\u00a0\u2002\u2003\u2009")[0])
         stack.append(comment)
         return comment
 
@@ -212,14 +217,17 @@ class _Parser:
             kept = [t for t in block if not _WIDGET.match(t)]
             if not kept:
                 continue
-            joined = "\n".join(kept)
             if _BOILERPLATE.match(" ".join(kept)):
                 continue
-            if title is None:
-                title = " ".join(kept)
-            elif _norm(joined) == _norm(title):
+            # A page title is one line (an <h1>); with no blank line after it, the title, its
+            # duplicate and what follows share a block, so peel the title lines off the front.
+            while kept and (title is None or _norm(kept[0]) == _norm(title)):
+                title = title or kept[0]
+                kept = kept[1:]
+            if not kept:
                 continue
-            elif caption is None and not paragraphs and _CAPTION.match(joined):
+            joined = "\n".join(kept)
+            if caption is None and not paragraphs and _CAPTION.match(joined):
                 caption = " ".join(kept)
             else:
                 paragraphs.append(joined)
@@ -241,7 +249,10 @@ def parse_text_dump(text: str, *, key: str, path: str, strict: bool = False,
     comments: list[Comment] = []
     for c in parser.comments:
         body = "\n\n".join("\n".join(p) for p in c.paragraphs)
-        if not body:
+        # A deleted item of a nested HTML list has no author, so its placeholder lands where the
+        # header's name would be (`• This comment was deleted.`), with the replies nested below it.
+        deleted = bool(_DELETED.match(body) or (not body and _DELETED.match(c.author)))
+        if not body and not deleted:
             parser.warn(c.line, "empty-comment", f"comment by {c.author!r} has no text")
         reasons = spam_reasons(body)
         comments.append(
@@ -254,7 +265,7 @@ def parse_text_dump(text: str, *, key: str, path: str, strict: bool = False,
                 text=body,
                 spam=is_spam(reasons),
                 spam_reasons=reasons if is_spam(reasons) else [],
-                deleted=bool(_DELETED.match(body)),
+                deleted=deleted,
                 line=c.line,
             )
         )
