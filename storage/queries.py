@@ -117,6 +117,13 @@ async def get_article(store: Storage, key: str) -> StoredArticle | None:
     )
 
 
+async def article_key(store: Storage, article_id: int) -> str | None:
+    """The key of the article with database id `article_id`."""
+    async with store.reader.execute("SELECT key FROM articles WHERE id = ?", (article_id,)) as cur:
+        row = await cur.fetchone()
+    return row[0] if row else None
+
+
 async def count_articles(store: Storage) -> int:
     """How many articles are stored."""
     async with store.reader.execute("SELECT count(*) FROM articles") as cur:

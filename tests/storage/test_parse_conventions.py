@@ -339,3 +339,13 @@ def test_cli_parse_missing_file_exits_2_without_traceback(tmp_path: Path) -> Non
     assert len(result.stderr.splitlines()) == 1
     assert path in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_parse_four_space_steps_learnt_from_first_header_no_jump_warning() -> None:
+    article = parse("four_space_steps.txt", strict=True)
+    assert [(c.author, c.depth, c.parent) for c in article.comments] == [
+        ("Ann", 0, None),
+        ("Bob", 1, 0),
+        ("Cy", 2, 1),
+    ]
+    assert article.warnings == []
