@@ -116,6 +116,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run(_settings())
 
 
+async def _preview(args: argparse.Namespace, db: Path) -> int:
+    from bot.replay.plan import Mode, Pace, build_plan
+    from bot.replay.preview import plan_text
+    from storage.queries import get_article
+
+    async with await Storage.open(db) as store:
+        stored = await get_article(store, args.key)
+    if stored is None:
+        return _fail(
+            f"no article with key {args.key!r} in {db} (load it first: threadreplay load FILE)"
+        )
+    plan = build_plan(stored.article, Mode(args.mode), include_spam=args.include_spam)
+    sys.stdout.write(plan_text(stored.article, plan, Pace(args.pace)))
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    """`threadreplay preview KEY [--mode …]`: the replay plan and every message, without Discord."""
+    db = Path(args.db) if args.db else _settings().db
+    if not db.exists():
+        return _fail(
+            f"database {db} does not exist (load some dumps first: threadreplay load seeds)"
+        )
+    return asyncio.run(_preview(args, db))
+
+
 def cmd_invite(args: argparse.Namespace) -> int:
     """`threadreplay invite --app-id ID`: the OAuth2 URL with exactly the permissions the bot needs."""
     from bot.permissions import invite_url  # imports discord only when asked
@@ -152,8 +178,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="start the Discord bot")
     p.set_defaults(func=cmd_run)
 
+    p = sub.add_parser(
+        "preview", help="show what a replay of an article will post, without Discord"
+    )
+    p.add_argument("key", metavar="KEY", help="the article's key (see threadreplay load's report)")
+    p.add_argument("--mode", choices=["threads", "single"], default="threads")
+    p.add_argument("--pace", choices=["fast", "steady", "natural"], default="fast")
+    p.add_argument(
+        "--include-spam", action="store_true", help="show spam comments (under a spoiler)"
+    )
+    p.add_argument(
+        "--db", metavar="FILE", help="database file (default: THREADREPLAY_DB or threadreplay.db)"
+    )
+    p.set_defaults(func=cmd_preview)
+
     p = sub.add_parser("invite", help="print the URL that adds the bot to a server")
-    p.add_argument("--app-id", type=int, required=True, metavar="ID", help="the application (client) id")
+    p.add_argument(
+        "--app-id", type=int, required=True, metavar="ID", help="the application (client) id"
+    )
     p.set_defaults(func=cmd_invite)
     return parser
 

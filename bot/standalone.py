@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 
 import discord
@@ -50,6 +51,11 @@ class ThreadReplayBot(commands.Bot):
 async def _serve(settings: Settings) -> None:
     token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
     async with ThreadReplayBot(settings) as bot:
+        # SIGTERM (systemd, docker stop) closes the bot cleanly: extensions unload, replays stop at a
+        # safe point and stay "running" in the ledger, so the next start resumes them.
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
         await bot.start(token)
 
 

@@ -13,6 +13,7 @@ from bot.errors import UserError, handle_command_error
 from bot.services import Services
 from bot.views import Pager, make_replay_button
 from storage import queries
+from storage.db import Storage
 from storage.models import StoredArticle
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,31 @@ log = logging.getLogger(__name__)
 PER_PAGE = 10
 LIST_LIMIT = 500  # /article list pages through at most this many articles (newest first)
 SEARCH_LIMIT = 10
+
+
+async def resolve_article(store: Storage, value: str) -> StoredArticle:
+    """The article named by an option value: a key, or a title typed without autocomplete."""
+    value = value.strip()
+    stored = await queries.get_article(store, value)
+    if stored is None:
+        matches = await queries.suggest_articles(store, value, limit=2)
+        if len(matches) == 1:
+            stored = await queries.get_article(store, matches[0].key)
+    if stored is None:
+        raise UserError(
+            f"No article matches `{render.clip(render.escape(value), 80)}`. Try `/article list`."
+        )
+    return stored
+
+
+async def article_choices(store: Storage, current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete choices: articles whose title or key contains what the user typed."""
+    found = await queries.suggest_articles(store, current, limit=render.AUTOCOMPLETE_CHOICES)
+    return [
+        app_commands.Choice(name=render.choice_name(a), value=a.key)
+        for a in found
+        if len(a.key) <= render.CHOICE_VALUE
+    ]
 
 
 class ArticlesCog(commands.Cog, name="Articles"):
@@ -47,32 +73,19 @@ class ArticlesCog(commands.Cog, name="Articles"):
     ) -> None:
         await handle_command_error(interaction, error)
 
-    async def _article(self, key: str) -> StoredArticle:
-        """The article named by an option value (a key, or a title typed without autocomplete)."""
-        key = key.strip()
-        stored = await queries.get_article(self.services.store, key)
-        if stored is None:
-            matches = await queries.suggest_articles(self.services.store, key, limit=2)
-            if len(matches) == 1:
-                stored = await queries.get_article(self.services.store, matches[0].key)
-        if stored is None:
-            raise UserError(
-                f"No article matches `{render.clip(render.escape(key), 80)}`. Try `/article list`."
-            )
-        return stored
-
     async def article_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Titles and keys containing what the user typed."""
-        found = await queries.suggest_articles(
-            self.services.store, current, limit=render.AUTOCOMPLETE_CHOICES
-        )
-        return [
-            app_commands.Choice(name=render.choice_name(a), value=a.key)
-            for a in found
-            if len(a.key) <= render.CHOICE_VALUE
-        ]
+        return await article_choices(self.services.store, current)
+
+    async def card(self, key: str) -> tuple[discord.Embed, discord.ui.View]:
+        """The article card and its persistent "Replay discussion" button."""
+        stored = await resolve_article(self.services.store, key)
+        counts = await queries.article_counts(self.services.store, stored.id)
+        view = discord.ui.View(timeout=None)
+        view.add_item(self.replay_button(stored.id))
+        return render.article_card(stored, counts), view
 
     @article.command(name="list", description="List the stored articles, newest first")
     @app_commands.describe(page="Page to open first (10 articles per page)")
@@ -94,7 +107,7 @@ class ArticlesCog(commands.Cog, name="Articles"):
     @article.command(name="show", description="Post an article's card in this channel")
     @app_commands.describe(article="The article (start typing its title or key)")
     async def show(self, interaction: discord.Interaction, article: str) -> None:
-        stored = await self._article(article)
+        stored = await resolve_article(self.services.store, article)
         counts = await queries.article_counts(self.services.store, stored.id)
         view = discord.ui.View(timeout=None)
         view.add_item(self.replay_button(stored.id))
@@ -131,7 +144,7 @@ class ArticlesCog(commands.Cog, name="Articles"):
     @app_commands.describe(article="The article (start typing its title or key)")
     async def tree(self, interaction: discord.Interaction, article: str) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        stored = await self._article(article)
+        stored = await resolve_article(self.services.store, article)
         lines = render.tree_lines(stored.article.comments) or ["This article has no comments."]
         title = f"Comments on {stored.article.title}"
         await Pager(interaction.user.id, title, render.paginate(lines)).send(interaction)
@@ -140,9 +153,8 @@ class ArticlesCog(commands.Cog, name="Articles"):
     tree.autocomplete("article")(article_autocomplete)
 
     async def on_replay_button(self, interaction: discord.Interaction, article_id: int) -> None:
-        """The card's "Replay discussion" button (the replay itself arrives with the replay feature)."""
-        await interaction.response.send_message(
-            "Replaying discussions is coming in the next version of threadreplay.",
-            ephemeral=True,
-            allowed_mentions=render.NO_MENTIONS,
-        )
+        """The card's "Replay discussion" button: handed to the replay cog, if it is loaded."""
+        replay = self.bot.get_cog("Replay")
+        if replay is None:
+            raise UserError("Replaying is not available on this bot right now.")
+        await replay.start_from_card(interaction, article_id)  # type: ignore[attr-defined]

@@ -1,0 +1,302 @@
+"""`/replay …`: start, watch, pause, resume, stop, undo and plan replays; the card button starts one."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.checks import is_admin
+from bot.cogs.articles import article_choices, resolve_article
+from bot.errors import UserError, handle_command_error
+from bot.replay.engine import CardFactory
+from bot.replay.manager import ReplayManager
+from bot.replay.plan import Mode, Pace, build_plan
+from bot.replay.preview import duration, plan_text
+from bot.services import Services
+from storage import queries
+from storage.replays import Replay
+
+log = logging.getLogger(__name__)
+
+# What the bot needs in the target channel, as (discord.Permissions attribute, name people see).
+NEEDED = (
+    ("manage_webhooks", "Manage Webhooks"),
+    ("send_messages", "Send Messages"),
+    ("create_public_threads", "Create Public Threads"),
+    ("send_messages_in_threads", "Send Messages in Threads"),
+    ("embed_links", "Embed Links"),
+    ("read_message_history", "Read Message History"),
+)
+
+Target = discord.TextChannel | discord.ForumChannel
+
+
+class ReplayCog(commands.Cog, name="Replay"):
+    """Replays stored discussions into Discord threads."""
+
+    replay = app_commands.Group(
+        name="replay",
+        description="Replay an article's discussion as Discord threads",
+        guild_only=True,
+    )
+
+    def __init__(self, bot: commands.Bot, services: Services) -> None:
+        self.bot = bot
+        self.services = services
+        self.manager = ReplayManager(
+            bot, services.store, self._card_factory, services.settings.time_scale
+        )
+        self._resume_task: asyncio.Task[None] | None = None
+
+    async def cog_load(self) -> None:
+        self.services.acquire()
+        self._resume_task = asyncio.create_task(
+            self._resume_when_ready(), name="threadreplay-resume"
+        )
+
+    async def cog_unload(self) -> None:
+        if self._resume_task is not None:
+            self._resume_task.cancel()
+            await asyncio.gather(self._resume_task, return_exceptions=True)
+        await self.manager.shutdown()
+        await self.services.release()
+
+    async def _resume_when_ready(self) -> None:
+        """After a crash or restart, replays the ledger says were running carry on by themselves."""
+        await self.bot.wait_until_ready()
+        resumed = await self.manager.resume_all()
+        if resumed:
+            log.info("resumed %d replays", resumed)
+
+    async def cog_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        await handle_command_error(interaction, error)
+
+    def _card_factory(self, replay: Replay) -> CardFactory:
+        async def card() -> tuple[discord.Embed, discord.ui.View]:
+            articles = self.bot.get_cog("Articles")
+            if articles is None:
+                raise UserError("The article commands are not loaded.")
+            return await articles.card(replay.article_key)  # type: ignore[attr-defined,no-any-return]
+
+        return card
+
+    # ---- checks ------------------------------------------------------------------------------------
+
+    def _require_manage_threads(self, interaction: discord.Interaction) -> None:
+        if interaction.permissions.manage_threads or is_admin(self.services.settings, interaction):
+            return
+        raise UserError(
+            "You need the Manage Threads permission (or to be one of this bot's admins) for that."
+        )
+
+    def _check_bot_permissions(self, channel: Target) -> None:
+        me = channel.guild.me
+        perms = channel.permissions_for(me)
+        missing = [name for attr, name in NEEDED if not getattr(perms, attr)]
+        if missing:
+            raise UserError(
+                f"I am missing these permissions in {channel.mention}: {', '.join(missing)}."
+            )
+
+    def _target(self, interaction: discord.Interaction, channel: Target | None) -> Target:
+        target = channel or interaction.channel
+        if isinstance(target, discord.TextChannel | discord.ForumChannel):
+            return target
+        raise UserError(
+            "Replays go into a text or forum channel; pick one with the `channel` option."
+        )
+
+    async def _key(self, value: str) -> str:
+        return (await resolve_article(self.services.store, value)).article.key
+
+    async def article_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Titles and keys containing what the user typed."""
+        return await article_choices(self.services.store, current)
+
+    # ---- commands ----------------------------------------------------------------------------------
+
+    @replay.command(name="start", description="Replay an article's discussion into a channel")
+    @app_commands.describe(
+        article="The article (start typing its title or key)",
+        channel="Text or forum channel to replay into (default: this one)",
+        mode="threads: a thread per top-level comment; single: the whole discussion in one thread",
+        pace="fast: as fast as Discord allows; steady: a comment every few seconds; natural: reading speed",
+        include_spam="Show comments flagged as spam (under a spoiler)",
+    )
+    async def start(
+        self,
+        interaction: discord.Interaction,
+        article: str,
+        channel: Target | None = None,
+        mode: Literal["threads", "single"] = "threads",
+        pace: Literal["fast", "steady", "natural"] = "fast",
+        include_spam: bool = False,
+    ) -> None:
+        self._require_manage_threads(interaction)
+        target = self._target(interaction, channel)
+        self._check_bot_permissions(target)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        key = await self._key(article)
+        started = await self.manager.start(
+            article_key=key,
+            guild_id=target.guild.id,
+            channel=target,
+            mode=Mode(mode),
+            pace=Pace(pace),
+            include_spam=include_spam,
+            started_by=interaction.user.id,
+        )
+        await interaction.followup.send(
+            f"Replay started in {target.mention} ({started.mode}, pace {started.pace}). "
+            "Follow it with `/replay status`.",
+            ephemeral=True,
+            allowed_mentions=render.NO_MENTIONS,
+        )
+
+    async def start_from_card(self, interaction: discord.Interaction, article_id: int) -> None:
+        """The card's "Replay discussion" button: replay into the card's channel with the defaults."""
+        self._require_manage_threads(interaction)
+        target = self._target(interaction, None)
+        self._check_bot_permissions(target)
+        key = await queries.article_key(self.services.store, article_id)
+        if key is None:
+            raise UserError("This article is no longer stored.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        message = interaction.message
+        await self.manager.start(
+            article_key=key,
+            guild_id=target.guild.id,
+            channel=target,
+            mode=Mode.threads,
+            pace=Pace.fast,
+            include_spam=False,
+            started_by=interaction.user.id,
+            card_message_id=message.id
+            if message is not None and isinstance(target, discord.TextChannel)
+            else None,
+        )
+        await interaction.followup.send(
+            "Replay started below this card. Follow it with `/replay status`.",
+            ephemeral=True,
+            allowed_mentions=render.NO_MENTIONS,
+        )
+
+    @replay.command(name="status", description="Progress of the replay in this channel")
+    @app_commands.describe(channel="The channel the replay posts into (default: this one)")
+    async def status(self, interaction: discord.Interaction, channel: Target | None = None) -> None:
+        target = self._target(interaction, channel)
+        st = await self.manager.status(target.id)
+        r = st.replay
+        lines = [
+            f"**{r.state.capitalize()}** — {st.done}/{st.total} comments posted, pace {r.pace}, mode {r.mode}",
+        ]
+        if r.state in ("running", "paused") and st.remaining_messages:
+            lines.append(
+                f"About {duration(st.eta_seconds)} left ({st.remaining_messages} messages)."
+            )
+        if r.reason:
+            lines.append(f"Why: {render.escape(r.reason)}")
+        if r.state == "running" and not st.running:
+            lines.append("It will carry on as soon as the bot has reconnected.")
+        await interaction.response.send_message(
+            "\n".join(lines), ephemeral=True, allowed_mentions=render.NO_MENTIONS
+        )
+
+    @replay.command(name="pause", description="Pause the replay in this channel")
+    @app_commands.describe(channel="The channel the replay posts into (default: this one)")
+    async def pause(self, interaction: discord.Interaction, channel: Target | None = None) -> None:
+        self._require_manage_threads(interaction)
+        target = self._target(interaction, channel)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.manager.pause(target.id, interaction.user.display_name)
+        await interaction.followup.send(
+            "Replay paused. `/replay resume` carries on where it stopped.",
+            ephemeral=True,
+            allowed_mentions=render.NO_MENTIONS,
+        )
+
+    @replay.command(name="resume", description="Carry on with a paused replay")
+    @app_commands.describe(channel="The channel the replay posts into (default: this one)")
+    async def resume(self, interaction: discord.Interaction, channel: Target | None = None) -> None:
+        self._require_manage_threads(interaction)
+        target = self._target(interaction, channel)
+        self._check_bot_permissions(target)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.manager.resume(target.id)
+        await interaction.followup.send(
+            "Replay resumed.", ephemeral=True, allowed_mentions=render.NO_MENTIONS
+        )
+
+    @replay.command(name="stop", description="Stop the replay in this channel for good")
+    @app_commands.describe(channel="The channel the replay posts into (default: this one)")
+    async def stop(self, interaction: discord.Interaction, channel: Target | None = None) -> None:
+        self._require_manage_threads(interaction)
+        target = self._target(interaction, channel)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.manager.stop(target.id, interaction.user.display_name)
+        await interaction.followup.send(
+            "Replay stopped. What was posted stays; `/replay undo` removes it.",
+            ephemeral=True,
+            allowed_mentions=render.NO_MENTIONS,
+        )
+
+    @replay.command(
+        name="undo", description="Delete exactly what the last replay in this channel posted"
+    )
+    @app_commands.describe(channel="The channel the replay posted into (default: this one)")
+    async def undo(self, interaction: discord.Interaction, channel: Target | None = None) -> None:
+        self._require_manage_threads(interaction)
+        target = self._target(interaction, channel)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        messages, threads = await self.manager.undo(target.id, interaction.user.display_name)
+        await interaction.followup.send(
+            f"Undone: {messages} messages and {threads} threads deleted.",
+            ephemeral=True,
+            allowed_mentions=render.NO_MENTIONS,
+        )
+
+    @replay.command(
+        name="plan", description="Dry run: what a replay would post, without posting anything"
+    )
+    @app_commands.describe(
+        article="The article (start typing its title or key)",
+        mode="threads or single",
+        pace="fast, steady or natural",
+    )
+    async def plan(
+        self,
+        interaction: discord.Interaction,
+        article: str,
+        mode: Literal["threads", "single"] = "threads",
+        pace: Literal["fast", "steady", "natural"] = "fast",
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        key = await self._key(article)
+        stored = await queries.get_article(self.services.store, key)
+        assert stored is not None
+        plan = build_plan(stored.article, Mode(mode))
+        text = plan_text(stored.article, plan, Pace(pace), sample=3)
+        pages = render.split_text(text, render.MESSAGE_CONTENT)
+        for page in pages[:5]:
+            await interaction.followup.send(
+                page, ephemeral=True, allowed_mentions=render.NO_MENTIONS
+            )
+        if len(pages) > 5:
+            await interaction.followup.send(
+                f"…and {len(pages) - 5} more pages: `threadreplay preview {key}` shows everything.",
+                ephemeral=True,
+                allowed_mentions=render.NO_MENTIONS,
+            )
+
+    start.autocomplete("article")(article_autocomplete)
+    plan.autocomplete("article")(article_autocomplete)

@@ -1,0 +1,309 @@
+"""The replay manager: one runner per channel, started, paused, resumed, stopped, undone, resumed at start."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import discord
+
+from bot.errors import UserError
+from bot.replay.engine import CardFactory, ReplayRunner
+from bot.replay.pacer import Pacer
+from bot.replay.plan import FAST_RATE, STEADY_INTERVAL, Mode, Pace, Plan, build_plan, natural_delay
+from bot.replay.webhooks import WebhookCache
+from storage import queries
+from storage import replays as ledger
+from storage.db import Storage
+from storage.errors import StorageError
+from storage.replays import Replay
+
+log = logging.getLogger(__name__)
+
+CardFactoryMaker = Callable[[Replay], CardFactory]
+HALT_GRACE = 5.0  # seconds a runner gets to finish the message in flight when the bot shuts down
+
+
+@dataclass
+class Status:
+    """What `/replay status` shows."""
+
+    replay: Replay
+    done: int
+    total: int
+    remaining_messages: int
+    eta_seconds: float
+    running: bool
+
+
+def plan_steps(plan: Plan) -> list[dict[str, object]]:
+    """A plan as ledger rows (frozen when the replay starts)."""
+    seq_of = {s.comment.index: s.seq for s in plan.steps}
+    return [
+        {
+            "seq": s.seq,
+            "comment_index": s.comment.index,
+            "comment_key": s.comment.key,
+            "username": s.username,
+            "parts": list(s.parts),
+            "root_seq": seq_of[s.root],
+            "in_thread": s.in_thread,
+            "opens_thread": s.opens_thread,
+            "reply_to_seq": seq_of.get(s.reply_to) if s.reply_to is not None else None,
+        }
+        for s in plan.steps
+    ]
+
+
+class ReplayManager:
+    """Owns the running replays of one bot (held by the replay cog, never by the bot)."""
+
+    def __init__(
+        self,
+        client: discord.Client,
+        store: Storage,
+        card: CardFactoryMaker,
+        time_scale: float = 1.0,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.card = card
+        self.pacer = Pacer(time_scale)
+        self.webhooks = WebhookCache(client)
+        self.runners: dict[int, ReplayRunner] = {}
+        self.tasks: dict[int, asyncio.Task[str]] = {}
+
+    async def start(
+        self,
+        *,
+        article_key: str,
+        guild_id: int,
+        channel: discord.TextChannel | discord.ForumChannel,
+        mode: Mode,
+        pace: Pace,
+        include_spam: bool,
+        started_by: int,
+        card_message_id: int | None = None,
+    ) -> Replay:
+        """Record a new replay in the ledger and start running it."""
+        stored = await queries.get_article(self.store, article_key)
+        if stored is None:
+            raise UserError("That article is no longer stored.")
+        kind = "forum" if isinstance(channel, discord.ForumChannel) else "text"
+        if kind == "forum":
+            mode = Mode.single  # a forum post holds the whole discussion
+        plan = build_plan(stored.article, mode, include_spam=include_spam)
+        if not plan.steps:
+            raise UserError("This article has no comments to replay.")
+        try:
+            replay = await ledger.create_replay(
+                self.store,
+                steps=plan_steps(plan),
+                article_id=stored.id,
+                article_key=article_key,
+                guild_id=guild_id,
+                channel_id=channel.id,
+                channel_kind=kind,
+                mode=mode.value,
+                pace=pace.value,
+                include_spam=int(include_spam),
+                started_by=started_by,
+                card_message_id=card_message_id,
+            )
+        except StorageError:
+            raise UserError(
+                f"A replay is already running or paused in {channel.mention}. "
+                "Use `/replay status`, `/replay resume` or `/replay stop` there first."
+            ) from None
+        await self._launch(replay)
+        return replay
+
+    async def _launch(self, replay: Replay) -> None:
+        stored = await queries.get_article(self.store, replay.article_key)
+        title = stored.article.title if stored else replay.article_key
+        steps = await ledger.get_steps(self.store, replay.id)
+        runner = ReplayRunner(
+            self.client,
+            self.store,
+            self.pacer,
+            self.webhooks,
+            replay,
+            steps,
+            title,
+            self.card(replay),
+        )
+        self.runners[replay.channel_id] = runner
+        task = asyncio.create_task(self._run(runner), name=f"threadreplay-replay-{replay.id}")
+        self.tasks[replay.channel_id] = task
+
+    async def _run(self, runner: ReplayRunner) -> str:
+        try:
+            return await runner.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("replay %s crashed; pausing it", runner.replay.id)
+            await ledger.update_replay(
+                self.store,
+                runner.replay.id,
+                state="paused",
+                reason="an internal error (see the bot's log)",
+            )
+            return "paused"
+
+    async def resume_all(self) -> int:
+        """Restart every replay the ledger says is running (after a crash or a restart)."""
+        count = 0
+        for replay in await ledger.replays_in_state(self.store, "running"):
+            if replay.channel_id not in self.tasks or self.tasks[replay.channel_id].done():
+                log.info("resuming replay %s in channel %s", replay.id, replay.channel_id)
+                await self._launch(replay)
+                count += 1
+        return count
+
+    async def active(self, channel_id: int) -> Replay:
+        """The running or paused replay in a channel, or a UserError saying there is none."""
+        replay = await ledger.latest_replay(self.store, channel_id, active_only=True)
+        if replay is None:
+            raise UserError("No replay is running or paused in this channel.")
+        return replay
+
+    async def pause(self, channel_id: int, who: str) -> Replay:
+        """Pause after the message in flight."""
+        replay = await self.active(channel_id)
+        if replay.state == "paused":
+            raise UserError(f"This replay is already paused ({replay.reason}).")
+        reason = f"paused by {who}"
+        await self._halt(channel_id, "paused", reason)
+        await ledger.update_replay(self.store, replay.id, state="paused", reason=reason)
+        return replay
+
+    async def resume(self, channel_id: int) -> Replay:
+        """Continue a paused replay where it stopped."""
+        replay = await self.active(channel_id)
+        if (
+            replay.state == "running"
+            and channel_id in self.tasks
+            and not self.tasks[channel_id].done()
+        ):
+            raise UserError("This replay is already running.")
+        await ledger.update_replay(self.store, replay.id, state="running", reason=None)
+        replay = replay.model_copy(update={"state": "running", "reason": None})
+        await self._launch(replay)
+        return replay
+
+    async def stop(self, channel_id: int, who: str) -> Replay:
+        """End a replay for good (what was posted stays; `/replay undo` removes it)."""
+        replay = await self.active(channel_id)
+        await self._halt(channel_id, "stopped", f"stopped by {who}")
+        await ledger.update_replay(
+            self.store, replay.id, state="stopped", reason=f"stopped by {who}"
+        )
+        return replay
+
+    async def _halt(self, channel_id: int, state: str, reason: str) -> None:
+        runner = self.runners.get(channel_id)
+        task = self.tasks.get(channel_id)
+        if runner is None or task is None or task.done():
+            return
+        runner.request_halt(state, reason)
+        try:
+            await asyncio.wait_for(asyncio.shield(task), HALT_GRACE)
+        except TimeoutError:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def status(self, channel_id: int) -> Status:
+        """Progress of the newest replay in a channel."""
+        replay = await ledger.latest_replay(self.store, channel_id)
+        if replay is None:
+            raise UserError("No replay has run in this channel.")
+        steps = await ledger.get_steps(self.store, replay.id)
+        done = sum(1 for s in steps if s.status == "done")
+        remaining = sum(len(s.parts) - len(s.message_ids) for s in steps if s.status != "done")
+        task = self.tasks.get(channel_id)
+        running = (
+            task is not None and not task.done() and self.runners[channel_id].replay.id == replay.id
+        )
+        eta = _eta(remaining, Pace(replay.pace), steps)
+        return Status(replay, done, len(steps), remaining, eta, running)
+
+    async def undo(self, channel_id: int, who: str) -> tuple[int, int]:
+        """Delete exactly what the newest replay posted (messages and threads), from its ledger."""
+        replay = await ledger.latest_replay(self.store, channel_id)
+        if replay is None or replay.state == "undone":
+            raise UserError("There is no replay to undo in this channel.")
+        if replay.state in ("running", "paused"):
+            await self._halt(channel_id, "stopped", f"undone by {who}")
+        steps = await ledger.get_steps(self.store, replay.id)
+        messages, threads = await undo_replay(self.client, self.webhooks, replay, steps)
+        await ledger.update_replay(self.store, replay.id, state="undone", reason=f"undone by {who}")
+        return messages, threads
+
+    async def shutdown(self) -> None:
+        """Stop every runner at a safe point; the ledger keeps them 'running' so a restart resumes them."""
+        for channel_id, task in list(self.tasks.items()):
+            if not task.done():
+                self.runners[channel_id].request_halt("running", "the bot is shutting down")
+        pending = [t for t in self.tasks.values() if not t.done()]
+        if pending:
+            _done, late = await asyncio.wait(pending, timeout=HALT_GRACE)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+
+def _eta(remaining: int, pace: Pace, steps: list[ledger.ReplayStep]) -> float:
+    """Seconds left at `pace` for the steps not yet posted."""
+    if pace is Pace.fast:
+        return remaining / FAST_RATE
+    pending = [s for s in steps if s.status != "done"]
+    if pace is Pace.steady:
+        return STEADY_INTERVAL * len(pending)
+    return sum(natural_delay("\n".join(s.parts)) for s in pending)
+
+
+async def undo_replay(
+    client: discord.Client, webhooks: WebhookCache, replay: Replay, steps: list[ledger.ReplayStep]
+) -> tuple[int, int]:
+    """Delete the replay's threads, its messages in the channel and the card it posted; count them."""
+    messages = threads = 0
+    thread_ids = [s.thread_id for s in steps if s.thread_id] + (
+        [replay.container_thread_id] if replay.container_thread_id else []
+    )
+    for thread_id in thread_ids:
+        try:
+            await client.http.delete_channel(thread_id, reason="threadreplay: /replay undo")
+            threads += 1
+        except discord.NotFound:
+            pass  # already gone
+    in_channel = [
+        (s.location_id, m)
+        for s in steps
+        if s.location_id == replay.channel_id
+        for m in s.message_ids
+    ]
+    if in_channel:
+        channel = client.get_channel(replay.channel_id) or await client.fetch_channel(
+            replay.channel_id
+        )
+        assert isinstance(channel, discord.TextChannel)
+        hook = await webhooks.get(channel)
+        for _location, message_id in in_channel:
+            try:
+                await hook.delete_message(message_id)
+                messages += 1
+            except discord.NotFound:
+                pass
+    if replay.card_posted and replay.card_message_id and replay.channel_kind == "text":
+        try:
+            await client.http.delete_message(
+                replay.channel_id, replay.card_message_id, reason="threadreplay undo"
+            )
+            messages += 1
+        except discord.NotFound:
+            pass
+    messages += sum(len(s.message_ids) for s in steps if s.location_id != replay.channel_id)
+    return messages, threads

@@ -1,0 +1,82 @@
+"""Pacing: stay inside Discord's limits before a request is made, so a fast replay is never refused.
+
+discord.py honours the limits Discord announces in headers (a webhook's 5 requests per 2 s) but cannot
+know the unannounced one: 30 webhook messages per 60 s per channel (threads count toward their parent).
+It also only reacts to the global limit (50 requests per second per bot). The pacer enforces both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+
+WEBHOOK_LIMIT, WEBHOOK_PERIOD = 5, 2.0  # per webhook, announced in X-RateLimit headers
+CHANNEL_LIMIT, CHANNEL_PERIOD = 30, 60.0  # webhook messages per channel, not announced
+GLOBAL_LIMIT, GLOBAL_PERIOD = 50, 1.0  # requests per bot, all routes
+SAFETY = 0.02  # seconds of margin after a window opens: clocks of two machines never agree exactly
+
+
+class SlidingWindow:
+    """At most `limit` events in any `period` seconds (a log of the last `limit` event times)."""
+
+    def __init__(
+        self, limit: int, period: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit = limit
+        self.period = period
+        self.clock = clock
+        self.events: deque[float] = deque()
+        self.lock = asyncio.Lock()
+
+    def delay(self) -> float:
+        """Seconds until one more event fits (0 when it fits now)."""
+        now = self.clock()
+        while self.events and now - self.events[0] >= self.period:
+            self.events.popleft()
+        if len(self.events) < self.limit:
+            return 0.0
+        return self.events[0] + self.period - now + SAFETY
+
+    async def acquire(self) -> None:
+        """Wait until an event fits, then record it."""
+        async with self.lock:
+            while (wait := self.delay()) > 0:  # noqa: ASYNC110 - a time window, not an event
+                await asyncio.sleep(wait)
+            self.events.append(self.clock())
+
+
+class Pacer:
+    """Every limit a replay must respect, shared by all replays of one bot."""
+
+    def __init__(
+        self, time_scale: float = 1.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.time_scale = time_scale
+        self.clock = clock
+        self.global_window = SlidingWindow(GLOBAL_LIMIT, GLOBAL_PERIOD * time_scale, clock)
+        self._channels: dict[int, tuple[SlidingWindow, SlidingWindow]] = {}
+
+    def _windows(self, channel_id: int) -> tuple[SlidingWindow, SlidingWindow]:
+        if channel_id not in self._channels:
+            self._channels[channel_id] = (
+                SlidingWindow(WEBHOOK_LIMIT, WEBHOOK_PERIOD * self.time_scale, self.clock),
+                SlidingWindow(CHANNEL_LIMIT, CHANNEL_PERIOD * self.time_scale, self.clock),
+            )
+        return self._channels[channel_id]
+
+    async def webhook_message(self, channel_id: int) -> None:
+        """Wait for room for one webhook message in `channel_id` (the parent, for threads)."""
+        webhook, channel = self._windows(channel_id)
+        await channel.acquire()
+        await webhook.acquire()
+        await self.global_window.acquire()
+
+    async def request(self) -> None:
+        """Wait for room for any other request of the bot (thread creation, archiving, reads)."""
+        await self.global_window.acquire()
+
+    async def sleep(self, seconds: float) -> None:
+        """A pace delay (steady / natural), scaled like every other duration."""
+        await asyncio.sleep(seconds * self.time_scale)
