@@ -59,10 +59,13 @@ def replay_states(db: Path) -> list[tuple[str, str | None]]:
         return conn.execute("SELECT state, reason FROM replays ORDER BY id").fetchall()
 
 
-async def wait_state(fake: FakeDiscord, db: Path, state: str, timeout: float = 30.0) -> None:
+def _newest_is(db: Path, state: str) -> bool:
+    states = replay_states(db) if db.exists() else []
+    return bool(states) and states[-1][0] == state
+
+
+async def wait_state(fake: FakeDiscord, db: Path, state: str, within: float = 30.0) -> None:
     """Wait until the newest replay reaches `state`."""
     await fake.wait_for(
-        lambda: bool(replay_states(db)) and replay_states(db)[-1][0] == state,
-        timeout=timeout,
-        message=f"replay never reached {state}: {replay_states(db) if db.exists() else 'no db'}",
+        lambda: _newest_is(db, state), timeout=within, message=f"replay never reached {state}"
     )

@@ -14,9 +14,9 @@ from tests.bot.replaykit import replayed, slash, wait_state, write_dump
 from tests.fakediscord import FakeDiscord
 
 KEY = "000_e7a44f8a370d07ea"
-SCALE = (
-    0.02  # the fake's windows and the bot's pacer shrink alike (THREADREPLAY_TIME_SCALE in bot_env)
-)
+# The fake's windows and the bot's pacer shrink alike (THREADREPLAY_TIME_SCALE in bot_env).
+SCALE = 0.02
+pytestmark = pytest.mark.fakediscord(time_scale=SCALE)
 
 
 def expected(
@@ -134,7 +134,6 @@ async def test_5000_char_comment_arrives_whole_in_order_in_several_messages(
     assert [a for a, _ in seen] == ["Ann", "Bob", *["Cy"] * len(cy), "Dee"]
 
 
-@pytest.mark.fakediscord(time_scale=SCALE)
 async def test_fast_pace_over_discords_unannounced_limit_gets_no_429(
     fake_discord: FakeDiscord, world: World, start_bot: StartBot, bot_env: Path
 ) -> None:
@@ -142,7 +141,7 @@ async def test_fast_pace_over_discords_unannounced_limit_gets_no_429(
     write_dump(bot_env / "seeds" / "busy.txt", "Busy", comments)
     await start_bot()
     await slash(fake_discord, world, "replay start", article="busy")
-    await wait_state(fake_discord, bot_env / "bot.db", "finished", timeout=60)
+    await wait_state(fake_discord, bot_env / "bot.db", "finished", within=60)
     seen = replayed(fake_discord, world.channel)
     assert [c for _, c in bodies(seen)] == [f"Comment number {i}." for i in range(80)]
     assert fake_discord.refusals == []
