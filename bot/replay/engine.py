@@ -102,8 +102,8 @@ class ReplayRunner:
             for step in self.steps:
                 if self.halt_reason:
                     return await self._halt(self.halt_state, self.halt_reason)
-                if step.status == "done":
-                    continue
+                if step.status == "done" and not (step.opens_thread and step.thread_id is None):
+                    continue  # posted; a thread it should open (creation failed before) is made below
                 await self._post_step(step)
                 await self._pace_delay(step)
             await self._archive_open_thread()
@@ -251,6 +251,8 @@ class ReplayRunner:
         if not step.in_thread:
             await self._archive_open_thread()  # the previous top-level comment's thread is complete
         location = self._location(step)
+        if step.in_thread and not self.replay.container_thread_id:
+            self.open_thread = location  # after a resume too: archived when the next top level starts
         ids = list(step.message_ids)
         for attempt in range(MAX_TRANSIENT_RETRIES + 1):
             try:
@@ -282,8 +284,6 @@ class ReplayRunner:
         if step.opens_thread and step.thread_id is None:
             step.thread_id = await self._open_thread_from(ids[0], step.opens_thread)
             await ledger.step_thread(self.store, self.replay.id, step.seq, step.thread_id)
-        if step.opens_thread:
-            self.open_thread = step.thread_id
 
     async def _send(self, step: ReplayStep, content: str, location: int) -> int:
         """Post one message through the channel's webhook; returns its id."""

@@ -1,0 +1,150 @@
+"""Replay control and failures end to end: status, pause/resume/stop, 429/500, lost webhook, lost
+permission, restart, undo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.bot.conftest import StartBot, World
+from tests.bot.replaykit import replay_states, replayed, slash, wait_state, write_dump
+from tests.fakediscord import FakeDiscord, P
+
+pytestmark = pytest.mark.fakediscord(time_scale=0.02)
+
+HOOK_EXECUTE = "POST /webhooks/{webhook_id}/{webhook_token}"
+
+
+def forty(folder: Path, key: str = "forty") -> list[str]:
+    """Write a 40-comment dump; returns the texts in the order they must appear."""
+    comments = [
+        (f"user{i % 5}", 0 if i % 5 == 0 else 1, f"Message {i} of forty.") for i in range(40)
+    ]
+    write_dump(folder / f"{key}.txt", "Forty", comments)
+    return [text for _, _, text in comments]
+
+
+def texts(fake: FakeDiscord, world: World) -> list[str]:
+    """Comment bodies as shown, in reading order (reply lines dropped)."""
+    return [c.split("\n")[-1] for _, c in replayed(fake, world.channel)]
+
+
+async def test_status_pause_resume_finish_in_order(
+    fake_discord: FakeDiscord, world: World, start_bot: StartBot, bot_env: Path
+) -> None:
+    want = forty(bot_env / "seeds")
+    await start_bot()
+    await slash(fake_discord, world, "replay start", article="forty", pace="steady")
+    await fake_discord.wait_for(lambda: len(texts(fake_discord, world)) >= 3)
+    assert "Paused" not in await slash(fake_discord, world, "replay status")
+    await slash(fake_discord, world, "replay pause")
+    status = await slash(fake_discord, world, "replay status")
+    assert status.startswith("**Paused**") and "paused by mo-mod" in status
+    posted = len(texts(fake_discord, world))
+    assert 3 <= posted < 40
+    assert texts(fake_discord, world) == want[:posted]
+    await slash(fake_discord, world, "replay resume")
+    await wait_state(fake_discord, bot_env / "bot.db", "finished")
+    assert texts(fake_discord, world) == want
+    assert "40/40" in await slash(fake_discord, world, "replay status")
+
+
+async def test_member_without_manage_threads_cannot_start(
+    fake_discord: FakeDiscord, world: World, start_bot: StartBot, bot_env: Path
+) -> None:
+    await start_bot()
+    answer = await slash(
+        fake_discord, world, "replay start", user=world.member, article="000_e7a44f8a370d07ea"
+    )
+    assert "Manage Threads" in answer
+    assert replay_states(bot_env / "bot.db") == []
+    assert fake_discord.messages(world.channel) == []
+
+
+async def test_bot_missing_permissions_answers_with_what_is_missing(
+    fake_discord: FakeDiscord, world: World, start_bot: StartBot, bot_env: Path
+) -> None:
+    fake_discord.deny_bot(world.channel, int(P.MANAGE_WEBHOOKS | P.CREATE_PUBLIC_THREADS))
+    await start_bot()
+    answer = await slash(fake_discord, world, "replay start", article="000_e7a44f8a370d07ea")
+    assert "Manage Webhooks" in answer and "Create Public Threads" in answer
+    assert replay_states(bot_env / "bot.db") == []
+
+
+async def test_injected_429s_and_500_are_waited_out_nothing_twice(
+    fake_discord: FakeDiscord, world: World, start_bot: StartBot, bot_env: Path
+) -> None:
+    want = forty(bot_env / "seeds")
+    await start_bot()
+    fake_discord.fail_next(HOOK_EXECUTE, 429, times=3, retry_after=0.5)
+    fake_discord.fail_next(HOOK_EXECUTE, 500)
+    await slash(fake_discord, world, "replay start", article="forty")
+    await wait_state(fake_discord, bot_env / "bot.db", "finished", within=60)
+    assert texts(fake_discord, world) == want
+
+
+async def test_deleted_webhook_is_recreated_and_replay_carries_on(
+    fake_discord: FakeDiscord, world: World, start_bot: StartBot, bot_env: Path
+) -> None:
+    want = forty(bot_env / "seeds")
+    other = fake_discord.add_member(world.guild, "someone")
+    await start_bot()
+    await slash(fake_discord, world, "replay start", article="forty", pace="steady")
+    await fake_discord.wait_for(lambda: len(texts(fake_discord, world)) >= 5)
+    hook = fake_discord.webhooks(world.channel)[0]
+    fake_discord.delete_webhook(hook.id)
+    await wait_state(fake_discord, bot_env / "bot.db", "finished", within=60)
+    assert texts(fake_discord, world) == want
+    assert len(fake_discord.webhooks(world.channel)) == 1  # exactly one new one, ours
+    assert other  # the member exists but owns no webhook: nothing else was touched
+
+
+async def test_removed_permission_pauses_with_reason_then_resume_finishes(
+    fake_discord: FakeDiscord, world: World, start_bot: StartBot, bot_env: Path
+) -> None:
+    want = forty(bot_env / "seeds")
+    await start_bot()
+    await slash(fake_discord, world, "replay start", article="forty", pace="steady")
+    await fake_discord.wait_for(lambda: len(texts(fake_discord, world)) >= 3)
+    fake_discord.deny_bot(world.channel, int(P.CREATE_PUBLIC_THREADS))
+    await wait_state(fake_discord, bot_env / "bot.db", "paused")
+    status = await slash(fake_discord, world, "replay status")
+    assert status.startswith("**Paused**") and "permission" in status
+    fake_discord.set_overwrite(world.channel, fake_discord.world.bot.id, allow=0, deny=0)
+    await slash(fake_discord, world, "replay resume")
+    await wait_state(fake_discord, bot_env / "bot.db", "finished", within=60)
+    assert texts(fake_discord, world) == want
+
+
+async def test_restart_mid_replay_resumes_by_itself_nothing_twice(
+    fake_discord: FakeDiscord, world: World, start_bot: StartBot, bot_env: Path
+) -> None:
+    want = forty(bot_env / "seeds")
+    bot = await start_bot()
+    await slash(fake_discord, world, "replay start", article="forty", pace="steady")
+    await fake_discord.wait_for(lambda: len(texts(fake_discord, world)) >= 6)
+    await bot.close()  # what SIGTERM does: the replay stops at a safe point, still "running"
+    assert replay_states(bot_env / "bot.db")[-1][0] == "running"
+    stopped_at = len(texts(fake_discord, world))
+    await start_bot()
+    await wait_state(fake_discord, bot_env / "bot.db", "finished", within=60)
+    assert stopped_at < 40
+    assert texts(fake_discord, world) == want
+
+
+async def test_undo_deletes_exactly_what_the_replay_posted(
+    fake_discord: FakeDiscord, world: World, start_bot: StartBot, bot_env: Path
+) -> None:
+    forty(bot_env / "seeds")
+    before = fake_discord.post_user_message(world.channel, world.member, "I was here first")
+    await start_bot()
+    await slash(fake_discord, world, "replay start", article="forty")
+    await wait_state(fake_discord, bot_env / "bot.db", "finished", within=60)
+    after = fake_discord.post_user_message(world.channel, world.member, "and I stay too")
+    answer = await slash(fake_discord, world, "replay undo")
+    assert answer.startswith("Undone: ")
+    remaining = [m.id for m in fake_discord.messages(world.channel)]
+    assert remaining == [before.id, after.id]
+    assert fake_discord.threads(world.channel) == []
+    assert replay_states(bot_env / "bot.db")[-1][0] == "undone"
