@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -63,6 +63,9 @@ class FakeDiscord(AdminMixin, InteractionsMixin):
         self.calls: list[Call] = []
         #: Exceptions raised inside the fake's handlers (the fixture fails the test if any).
         self.internal_errors: list[str] = []
+        # Called after a request was carried out and before its answer leaves: a test can hold the
+        # answer here (the action happened, the client has not heard of it) and kill the client.
+        self.on_handled: Callable[[str, str], Awaitable[None]] | None = None
         self.faults = Faults()
         self.gateway = Gateway(self)
         self.world.emit = self.gateway.dispatch

@@ -101,6 +101,8 @@ class RestServer:
             if decision.error is not None:
                 raise decision.error
             response = await route.handler(ctx)
+            if fake.on_handled is not None:
+                await fake.on_handled(route.key, path)
         except ApiError as exc:
             headers = {**headers, **exc.headers}
             response = json_response(exc.body, exc.status)
