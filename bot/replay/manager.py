@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,7 +24,8 @@ from storage.replays import Replay
 log = logging.getLogger(__name__)
 
 CardFactoryMaker = Callable[[Replay], CardFactory]
-HALT_GRACE = 5.0  # seconds a runner gets to finish the message in flight when the bot shuts down
+HALT_GRACE = 5.0
+DISCORD_EPOCH_MS = 1420070400000  # seconds a runner gets to finish the message in flight when the bot shuts down
 
 
 @dataclass
@@ -124,6 +126,8 @@ class ReplayManager:
         stored = await queries.get_article(self.store, replay.article_key)
         title = stored.article.title if stored else replay.article_key
         steps = await ledger.get_steps(self.store, replay.id)
+        now = time.time()
+        self.pacer.seed(replay.channel_id, [now - snowflake_time(m) for s in steps for m in s.message_ids])
         runner = ReplayRunner(
             self.client,
             self.store,
@@ -253,6 +257,11 @@ class ReplayManager:
             for task in late:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+
+
+def snowflake_time(snowflake: int) -> float:
+    """When Discord made an id (Unix seconds): ids carry their creation time in their top bits."""
+    return ((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000
 
 
 def _eta(remaining: int, pace: Pace, steps: list[ledger.ReplayStep]) -> float:

@@ -66,6 +66,17 @@ class Pacer:
             )
         return self._channels[channel_id]
 
+    def seed(self, channel_id: int, ages: list[float]) -> None:
+        """Count messages posted `ages` seconds ago (by an earlier run of the bot) against the windows.
+
+        After a restart Discord still remembers the last minute's messages; the pacer must too, or the
+        first burst of the resumed replay would run into the unannounced per-channel limit.
+        """
+        now = self.clock()
+        for window in self._windows(channel_id):
+            recent = sorted(now - age for age in ages if 0 <= age < window.period)
+            window.events = deque([*recent, *window.events][-window.limit :])
+
     async def webhook_message(self, channel_id: int) -> None:
         """Wait for room for one webhook message in `channel_id` (the parent, for threads)."""
         webhook, channel = self._windows(channel_id)

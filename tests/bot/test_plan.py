@@ -163,3 +163,15 @@ def test_sliding_window_waits_for_the_oldest_event_to_leave() -> None:
     assert 7.0 < window.delay() < 7.1  # oldest at 100, now 103: room again at 110
     now[0] = 110.0
     assert window.delay() == 0
+
+
+def test_pacer_seed_counts_recent_messages_of_an_earlier_run() -> None:
+    from bot.replay.manager import snowflake_time
+    from bot.replay.pacer import CHANNEL_LIMIT, Pacer
+
+    now = [1000.0]
+    pacer = Pacer(clock=lambda: now[0])
+    pacer.seed(7, [1.0] * 40 + [120.0])  # 40 sent a second ago, one two minutes ago
+    _webhook, channel = pacer._windows(7)
+    assert len(channel.events) == CHANNEL_LIMIT and channel.delay() > 58
+    assert abs(snowflake_time(175928847299117063) - 1462015105.796) < 0.01  # Discord's docs example
