@@ -163,7 +163,7 @@ def search_embed(query: str, hits: Sequence[SearchHit]) -> discord.Embed:
     shown = 0
     for hit in hits:
         who = f"{hit.author} on " if hit.author else ""
-        name = clip(f"{who}{hit.title}", EMBED_FIELD_NAME)
+        name = clip(escape(f"{who}{hit.title}"), EMBED_FIELD_NAME)
         value = clip(f"{_snippet(hit.snippet)}\n`{hit.key}`", EMBED_FIELD_VALUE)
         if shown + 1 >= EMBED_FIELDS or len(embed) + len(name) + len(value) > EMBED_TOTAL - 200:
             break

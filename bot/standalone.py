@@ -66,6 +66,10 @@ def run(settings: Settings) -> int:
         print(f"threadreplay: {problem}", file=sys.stderr)
         return 2
     discord.utils.setup_logging(level=getattr(logging, settings.log_level))
+    # threadreplay never joins voice; without this every start, even one refused for a bad token,
+    # opens with two WARNINGs about missing voice libraries.
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
     try:
         asyncio.run(_serve(settings))
     except discord.LoginFailure:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Literal
 
 import discord
@@ -84,10 +85,21 @@ class AdminCog(commands.Cog, name="ReplayAdmin"):
     async def reload_code(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         followup = interaction.followup  # this cog is replaced during the reload; keep what we need
+        previous = {
+            name: module
+            for name, module in sys.modules.items()
+            if name == EXTENSION or name.startswith(EXTENSION + ".")
+        }
         try:
             await self.bot.reload_extension(EXTENSION)
-        except commands.ExtensionError as exc:
+        except Exception as exc:  # ExtensionError, or whatever discord.py's own revert raised
             log.exception("reload-code failed; the previous code keeps running")
+            if EXTENSION not in self.bot.extensions:
+                # discord.py reverts by calling the old setup() *after* dropping our modules from
+                # sys.modules, so setup's lazy imports read the broken file again and the revert
+                # fails too. Put the previous modules back first; loading then runs the old code.
+                sys.modules.update(previous)
+                await self.bot.load_extension(EXTENSION)
             cause = type(exc.__cause__ or exc).__name__
             await followup.send(
                 f"Reload failed ({cause}); the previous code keeps running. Details are in the bot's log.",

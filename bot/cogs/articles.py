@@ -146,7 +146,7 @@ class ArticlesCog(commands.Cog, name="Articles"):
         await interaction.response.defer(ephemeral=True, thinking=True)
         stored = await resolve_article(self.services.store, article)
         lines = render.tree_lines(stored.article.comments) or ["This article has no comments."]
-        title = f"Comments on {stored.article.title}"
+        title = f"Comments on {render.escape(stored.article.title)}"
         await Pager(interaction.user.id, title, render.paginate(lines)).send(interaction)
 
     show.autocomplete("article")(article_autocomplete)

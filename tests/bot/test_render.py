@@ -132,6 +132,12 @@ def test_search_embed_bolds_matches_and_escapes_rest() -> None:
     assert "**word**" in value and "\\*b\\*" in value
 
 
+def test_search_embed_field_name_escapes_author_and_title() -> None:
+    hit = SearchHit(key="k", title="@everyone <@&123>", author="*@here*", position=0, snippet="x")
+    name = render.search_embed("x", [hit]).fields[0].name or ""
+    assert "@everyone" not in name and "@here" not in name and "\\<@&123>" in name
+
+
 def test_stats_embed_fits_limits() -> None:
     stats = CorpusStats(
         articles=1,
