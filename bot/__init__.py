@@ -18,6 +18,7 @@ async def setup(bot: commands.Bot) -> None:
     """Open this extension's own storage (from the same settings) and add its cogs. Never syncs."""
     from bot.cogs.admin import AdminCog
     from bot.cogs.articles import ArticlesCog
+    from bot.cogs.feed import FeedCog
     from bot.cogs.replay import ReplayCog
     from bot.services import Services
     from bot.settings import Settings
@@ -41,6 +42,7 @@ async def setup(bot: commands.Bot) -> None:
         await bot.add_cog(ArticlesCog(bot, services))
         await bot.add_cog(AdminCog(bot, services))
         await bot.add_cog(ReplayCog(bot, services))
+        await bot.add_cog(FeedCog(bot, services))
     finally:
         await services.release()
 

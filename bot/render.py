@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import discord
 
+from storage.feed import GuildSettings
 from storage.models import ArticleSummary, Comment, StoredArticle
 from storage.queries import HIT_END, HIT_START, ArticleCounts, CorpusStats, SearchHit
 
@@ -243,3 +244,28 @@ def load_report_text(added: int, updated: int, unchanged: int, failed: Sequence[
     if not failed:
         return head
     return head + "\n" + "\n".join(f"• {escape(reason)}" for reason in failed)
+
+
+def settings_text(settings: GuildSettings, *, changed: bool) -> str:
+    """`/replayadmin config`: a server's feed settings, one per line."""
+    channel = (
+        f"<#{settings.announce_channel_id}>"
+        if settings.announce_channel_id
+        else "not set (no announcements)"
+    )
+    role = (
+        f"<@&{settings.admin_role_id}>"
+        if settings.admin_role_id
+        else "none (Manage Server, owners)"
+    )
+    head = "Settings saved." if changed else "Current settings (give options to change them):"
+    return "\n".join(
+        [
+            head,
+            f"• announce channel: {channel}",
+            f"• auto-replay: {settings.auto_replay}",
+            f"• pace of auto-replays: {settings.pace}",
+            f"• include spam: {'yes' if settings.include_spam else 'no'}",
+            f"• admin role: {role}",
+        ]
+    )

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     admin_role_ids: IdList = Field(
         default_factory=list, validation_alias="THREADREPLAY_ADMIN_ROLE_IDS"
     )
+    watch: bool = Field(default=False, validation_alias="THREADREPLAY_WATCH")
+    watch_settle: float = Field(default=2.0, gt=0, validation_alias="THREADREPLAY_WATCH_SETTLE")
     time_scale: float = Field(default=1.0, gt=0, le=1.0, validation_alias="THREADREPLAY_TIME_SCALE")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="THREADREPLAY_LOG_LEVEL"

@@ -13,8 +13,11 @@ from discord.ext import commands
 from bot import render
 from bot.checks import require_admin
 from bot.errors import UserError, handle_command_error
+from bot.feed import Announcer
 from bot.services import Services
+from bot.status import status_text
 from bot.views import Pager
+from storage import feed
 from storage.loader import load_paths
 
 log = logging.getLogger(__name__)
@@ -44,8 +47,18 @@ class AdminCog(commands.Cog, name="ReplayAdmin"):
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
         # Checked at run time too: default_permissions only hides the group and a server can change it.
-        require_admin(self.services.settings, interaction)
+        extra: list[int] = []
+        if interaction.guild_id is not None:
+            role = (
+                await feed.get_settings(self.services.store, interaction.guild_id)
+            ).admin_role_id
+            extra = [role] if role else []
+        require_admin(self.services.settings, interaction, extra)
         return True
+
+    def _announcer(self) -> Announcer | None:
+        cog = self.bot.get_cog("Feed")
+        return cog.announcer if cog is not None else None  # type: ignore[attr-defined,no-any-return]
 
     async def cog_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
@@ -72,6 +85,8 @@ class AdminCog(commands.Cog, name="ReplayAdmin"):
             report.count("unchanged"),
             len(failed),
         )
+        if (announcer := self._announcer()) is not None:
+            announcer.record_load(f"/replayadmin reload by {interaction.user}", report)
         text = render.load_report_text(
             report.count("added"), report.count("updated"), report.count("unchanged"), failed
         )
@@ -131,3 +146,74 @@ class AdminCog(commands.Cog, name="ReplayAdmin"):
             ephemeral=True,
             allowed_mentions=render.NO_MENTIONS,
         )
+
+    @replayadmin.command(name="config", description="Show or change this server's feed settings")
+    @app_commands.describe(
+        announce_channel="Where new articles are announced (text or forum channel)",
+        auto_replay="Replay new articles by themselves: off, threads or single",
+        pace="Pace of auto-replays",
+        include_spam="Show comments flagged as spam in auto-replays",
+        admin_role="A role whose members may use these admin commands here",
+    )
+    async def config(
+        self,
+        interaction: discord.Interaction,
+        announce_channel: discord.TextChannel | discord.ForumChannel | None = None,
+        auto_replay: Literal["off", "threads", "single"] | None = None,
+        pace: Literal["fast", "steady", "natural"] | None = None,
+        include_spam: bool | None = None,
+        admin_role: discord.Role | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None  # guild_only group
+        current = await feed.get_settings(self.services.store, interaction.guild_id)
+        changes = {
+            "announce_channel_id": announce_channel.id if announce_channel else None,
+            "auto_replay": auto_replay,
+            "pace": pace,
+            "include_spam": include_spam,
+            "admin_role_id": admin_role.id if admin_role else None,
+        }
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if changes:
+            current = await feed.save_settings(
+                self.services.store, current.model_copy(update=changes)
+            )
+            if (announcer := self._announcer()) is not None:
+                announcer.nudge()
+        await interaction.response.send_message(
+            render.settings_text(current, changed=bool(changes)),
+            ephemeral=True,
+            allowed_mentions=render.NO_MENTIONS,
+        )
+
+    @replayadmin.command(
+        name="announce-backlog", description="Announce the articles that predate the feed, paced"
+    )
+    async def announce_backlog(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        current = await feed.get_settings(self.services.store, interaction.guild_id)
+        if current.announce_channel_id is None:
+            raise UserError(
+                "Set an announce channel first: `/replayadmin config announce_channel:`."
+            )
+        due = await feed.lower_baseline(self.services.store, interaction.guild_id)
+        if (announcer := self._announcer()) is not None:
+            announcer.nudge()
+        await interaction.response.send_message(
+            f"{due} earlier articles will be announced in <#{current.announce_channel_id}>, a few at a time.",
+            ephemeral=True,
+            allowed_mentions=render.NO_MENTIONS,
+        )
+
+    @replayadmin.command(
+        name="status", description="Uptime, database, watched folder, last load and replays"
+    )
+    async def status(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        replay = self.bot.get_cog("Replay")
+        text = await status_text(
+            self.services, self._announcer(), replay.manager if replay else None
+        )  # type: ignore[attr-defined]
+        await Pager(
+            interaction.user.id, "threadreplay status", render.paginate(text.split("\n"))
+        ).send(interaction)

@@ -252,7 +252,9 @@ class ReplayRunner:
             await self._archive_open_thread()  # the previous top-level comment's thread is complete
         location = self._location(step)
         if step.in_thread and not self.replay.container_thread_id:
-            self.open_thread = location  # after a resume too: archived when the next top level starts
+            self.open_thread = (
+                location  # after a resume too: archived when the next top level starts
+            )
         ids = list(step.message_ids)
         for attempt in range(MAX_TRANSIENT_RETRIES + 1):
             try:

@@ -25,7 +25,9 @@ log = logging.getLogger(__name__)
 
 CardFactoryMaker = Callable[[Replay], CardFactory]
 HALT_GRACE = 5.0
-DISCORD_EPOCH_MS = 1420070400000  # seconds a runner gets to finish the message in flight when the bot shuts down
+DISCORD_EPOCH_MS = (
+    1420070400000  # seconds a runner gets to finish the message in flight when the bot shuts down
+)
 
 
 @dataclass
@@ -86,8 +88,9 @@ class ReplayManager:
         mode: Mode,
         pace: Pace,
         include_spam: bool,
-        started_by: int,
+        started_by: int | None,
         card_message_id: int | None = None,
+        container_thread_id: int | None = None,
     ) -> Replay:
         """Record a new replay in the ledger and start running it."""
         stored = await queries.get_article(self.store, article_key)
@@ -113,6 +116,7 @@ class ReplayManager:
                 include_spam=int(include_spam),
                 started_by=started_by,
                 card_message_id=card_message_id,
+                container_thread_id=container_thread_id,
             )
         except StorageError:
             raise UserError(
@@ -127,7 +131,9 @@ class ReplayManager:
         title = stored.article.title if stored else replay.article_key
         steps = await ledger.get_steps(self.store, replay.id)
         now = time.time()
-        self.pacer.seed(replay.channel_id, [now - snowflake_time(m) for s in steps for m in s.message_ids])
+        self.pacer.seed(
+            replay.channel_id, [now - snowflake_time(m) for s in steps for m in s.message_ids]
+        )
         runner = ReplayRunner(
             self.client,
             self.store,
@@ -166,6 +172,10 @@ class ReplayManager:
                 await self._launch(replay)
                 count += 1
         return count
+
+    async def is_busy(self, channel_id: int) -> bool:
+        """True while a replay is running or paused in the channel (one per channel)."""
+        return await ledger.latest_replay(self.store, channel_id, active_only=True) is not None
 
     async def active(self, channel_id: int) -> Replay:
         """The running or paused replay in a channel, or a UserError saying there is none."""

@@ -151,7 +151,7 @@ async def test_reload_code_with_broken_module_reports_it_and_keeps_previous_code
         "Reload failed (SyntaxError); the previous code keeps running."
         " Details are in the bot's log."
     )
-    assert sorted(bot.cogs) == ["Articles", "Replay", "ReplayAdmin"]
+    assert sorted(bot.cogs) == ["Articles", "Feed", "Replay", "ReplayAdmin"]
     card = await fake_discord.invoke("article show", {"article": SEED_KEY}, user_id=world.member)
     await card.wait_done()
     assert card.embeds and card.embeds[0]["footer"]["text"] == f"key: {SEED_KEY}"

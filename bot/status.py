@@ -1,0 +1,70 @@
+"""`/replayadmin status`: what the bot is doing, gathered from the store, the feed and the replays."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from bot import render
+from bot.replay.preview import duration
+from bot.services import Services
+from storage import feed, queries
+from storage import replays as ledger
+
+if TYPE_CHECKING:
+    from bot.feed import Announcer
+    from bot.replay.manager import ReplayManager
+
+
+async def status_text(
+    services: Services, announcer: Announcer | None, manager: ReplayManager | None
+) -> str:
+    """Uptime, database size and counts, watched folder, last load report, replays per channel."""
+    store = services.store
+    size = sum(
+        p.stat().st_size for p in store.path.parent.glob(store.path.name + "*") if p.is_file()
+    )
+    async with store.reader.execute("SELECT count(*) FROM comments") as cur:
+        comments = (await cur.fetchone())[0]  # type: ignore[index]
+    lines = []
+    if announcer is not None:
+        lines.append(f"**Up** {duration(time.monotonic() - announcer.started)}")
+    lines.append(
+        f"**Database** `{render.escape(str(store.path))}`: {size / 1e6:.1f} MB, "
+        f"{await queries.count_articles(store)} articles, {comments} comments"
+    )
+    watch = announcer.watch if announcer else None
+    if watch is None:
+        lines.append("**Watched folder**: off (THREADREPLAY_WATCH=true turns it on)")
+    else:
+        state = "watching" if watch.running else "not running"
+        lines.append(
+            f"**Watched folder** `{render.escape(str(watch.folder))}`: {state}, {watch.files_loaded} files loaded,"
+            f" {len(watch.waiting)} waiting to settle"
+        )
+        lines += [f"• failed: {render.escape(f.error or f.path)}" for f in watch.failures]
+    last = announcer.last_load if announcer else None
+    if last is not None:
+        r = last.report
+        lines.append(
+            f"**Last load** ({render.escape(last.source)}, {last.when:%Y-%m-%d %H:%M} UTC): {r.count('added')} added,"
+            f" {r.count('updated')} updated, {r.count('unchanged')} unchanged, {r.count('failed')} failed"
+        )
+        lines += [f"• {render.escape(f.error or f.path)}" for f in r.files if f.status == "failed"]
+    active = await ledger.replays_in_state(store, "running", "paused")
+    waiting = await feed.queued(store)
+    if not active and not waiting:
+        lines.append("**Replays**: none running or queued")
+    for replay in active:
+        steps = await ledger.get_steps(store, replay.id)
+        done = sum(1 for s in steps if s.status == "done")
+        why = f" ({render.escape(replay.reason)})" if replay.reason else ""
+        lines.append(
+            f"**Replay** in <#{replay.channel_id}>: `{replay.article_key}` {replay.state}{why}, {done}/{len(steps)}"
+        )
+    for item in waiting:
+        lines.append(
+            f"**Queued** in <#{item.channel_id}>: `{item.article_key}` ({item.mode}, {item.pace})"
+        )
+    del manager  # the ledger is the source of truth; the manager adds nothing the ledger lacks
+    return "\n".join(lines)
