@@ -67,6 +67,7 @@ class Announcer:
         self.last_load: LastLoad | None = None
         self.watch = WatchState(services.settings.seeds) if services.settings.watch else None
         self.tasks: list[asyncio.Task[None]] = []
+        self.ticks = 0  # looks at the database so far (status and tests)
         self._stop = asyncio.Event()
 
     # ---- lifecycle -------------------------------------------------------------------------------
@@ -100,6 +101,7 @@ class Announcer:
                 await self.tick()
             except (discord.HTTPException, OSError, ValueError) as exc:
                 log.warning("feed: %s; trying again shortly", exc)
+            self.ticks += 1
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.nudged.wait(), self.interval)
             self.nudged.clear()
