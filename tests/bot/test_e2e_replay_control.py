@@ -3,6 +3,7 @@ permission, restart, undo."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -148,3 +149,44 @@ async def test_undo_deletes_exactly_what_the_replay_posted(
     assert remaining == [before.id, after.id]
     assert fake_discord.threads(world.channel) == []
     assert replay_states(bot_env / "bot.db")[-1][0] == "undone"
+
+
+async def test_active_thread_cap_pauses_with_clear_reason_and_resume_finishes(
+    fake_discord: FakeDiscord, world: World, start_bot: StartBot, bot_env: Path
+) -> None:
+    fake_discord.world.max_active_threads = 3
+    others = [fake_discord.add_thread(world.channel, f"members' thread {i}") for i in range(3)]
+    await start_bot()
+    await slash(fake_discord, world, "replay start", article="000_e7a44f8a370d07ea")
+    await wait_state(fake_discord, bot_env / "bot.db", "paused")
+    status = await slash(fake_discord, world, "replay status")
+    assert "1000 active threads" in status
+    fake_discord.archive_thread(others[0])  # a moderator makes room for one
+    await slash(fake_discord, world, "replay resume")
+    await wait_state(fake_discord, bot_env / "bot.db", "finished")
+    ours = [t for t in fake_discord.threads(world.channel) if t.id not in others]
+    assert len(ours) == 3 and all(
+        t.archived for t in ours
+    )  # archived as it went: one active at a time
+    assert len(replayed(fake_discord, world.channel)) == 15
+
+
+async def test_two_channels_replay_at_once_each_complete(
+    fake_discord: FakeDiscord, world: World, start_bot: StartBot, bot_env: Path
+) -> None:
+    second = fake_discord.add_text_channel(world.guild, "second")
+    await start_bot()
+    await slash(fake_discord, world, "replay start", article="000_e7a44f8a370d07ea")
+    await slash(fake_discord, world, "replay start", article="000_e7a44f8a370d07ea", channel=second)
+    await fake_discord.wait_for(
+        lambda: [s for s, _ in replay_states(bot_env / "bot.db")] == ["finished"] * 2
+    )
+    unlinked = [
+        (a, re.sub(r"\(<https://[^>]+>\)", "", c)) for a, c in replayed(fake_discord, second)
+    ]
+    assert [
+        (a, re.sub(r"\(<https://[^>]+>\)", "", c)) for a, c in replayed(fake_discord, world.channel)
+    ] == unlinked
+    assert len(replayed(fake_discord, second)) == 15
+    again = await slash(fake_discord, world, "replay start", article="000_e7a44f8a370d07ea")
+    assert "Replay started" in again  # finished replays do not block the channel

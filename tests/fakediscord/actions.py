@@ -122,6 +122,13 @@ def create_thread(
     applied_tags: list[int] | None = None,
 ) -> Channel:
     """Create a thread under ``parent`` and emit THREAD_CREATE (``newly_created``)."""
+    active = sum(
+        1
+        for c in world.channels.values()
+        if c.guild_id == parent.guild_id and c.type in (10, 11, 12) and not c.archived
+    )
+    if active >= world.max_active_threads:
+        raise errors.ApiError(400, 160006, "Maximum number of active threads reached")
     thread = Channel(
         id=thread_id or world.ids.next(),
         guild_id=parent.guild_id,

@@ -49,6 +49,8 @@ class World:
         self.emit: Emit = lambda event, data: None
         #: What happens to a bot's embeds without EMBED_LINKS: ``"drop"`` (Discord today) or ``"reject"``.
         self.embed_links_policy = "drop"
+        # Discord allows 1000 active (unarchived) threads per guild; tests may lower it.
+        self.max_active_threads = 1000
 
     # ----- building the world -------------------------------------------------------------
     def now_iso(self) -> str:
