@@ -123,16 +123,28 @@ def natural_delay(text: str) -> float:
     return min(NATURAL_MAX, max(NATURAL_MIN, seconds))
 
 
+def timestamp_line(comment: Comment) -> str | None:
+    """The comment's original time as a Discord timestamp: every reader sees it in their own zone."""
+    if comment.created_at is None:
+        return None
+    return f"-# <t:{int(comment.created_at.timestamp())}:f>"
+
+
 def _bodies(comment: Comment, include_spam: bool) -> list[str]:
     """The escaped message bodies of one comment (split under Discord's 2000 characters)."""
     if comment.deleted:
         return [DELETED_PLACEHOLDER]
     text = render.escape(comment.text) if comment.text.strip() else "*[no text]*"
+    stamp = timestamp_line(comment)
+    room = render.MESSAGE_CONTENT - REPLY_LINE_ROOM - (len(stamp) + 1 if stamp else 0)
     if comment.spam and include_spam:
-        room = render.MESSAGE_CONTENT - len(SPAM_HEADER) - 6  # header line + "||" twice + newline
-        return [f"{SPAM_HEADER}\n||{p}||" for p in render.split_text(text, room)]
-    room = render.MESSAGE_CONTENT - REPLY_LINE_ROOM
-    return render.split_text(text, room)
+        room -= len(SPAM_HEADER) + 5  # header line, a newline and "||" twice
+        parts = [f"{SPAM_HEADER}\n||{p}||" for p in render.split_text(text, room)]
+    else:
+        parts = render.split_text(text, room)
+    if stamp:
+        parts[-1] = f"{parts[-1]}\n{stamp}"
+    return parts
 
 
 REPLY_LINE_ROOM = 200  # kept free in the first part for the "↳ replying to" line and its link

@@ -175,3 +175,22 @@ def test_pacer_seed_counts_recent_messages_of_an_earlier_run() -> None:
     _webhook, channel = pacer._windows(7)
     assert len(channel.events) == CHANNEL_LIMIT and channel.delay() > 58
     assert abs(snowflake_time(175928847299117063) - 1462015105.796) < 0.01  # Discord's docs example
+
+
+def test_comment_with_source_time_ends_with_discord_timestamp() -> None:
+    from datetime import UTC, datetime
+
+    c = Comment(
+        index=0,
+        key="a",
+        author="A",
+        depth=0,
+        text="hi",
+        created_at=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )
+    parts = (
+        build_plan(Article(key="k", format="hn", title="T", comments=[c]), Mode.threads)
+        .steps[0]
+        .parts
+    )
+    assert parts == ("hi\n-# <t:1704164645:f>",)
