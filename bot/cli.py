@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -17,7 +18,8 @@ from storage.db import Storage
 from storage.errors import ParseError
 from storage.loader import iter_load
 from storage.models import FileReport
-from storage.parsers import parse_file
+from storage.parsers import MULTI_ARTICLE, iter_file, parse_file, read_head, sniff
+from storage.parsers.disqus import FORMAT as DISQUS_FORMAT
 
 EXIT_FAILED = 1  # load: some file failed
 EXIT_USAGE = 2  # bad input, bad configuration
@@ -41,12 +43,32 @@ def _settings() -> Settings:
 
 def cmd_parse(args: argparse.Namespace) -> int:
     """`threadreplay parse FILE [--strict]`: the parse as JSON on stdout."""
+    path = Path(args.file)
     try:
-        article = parse_file(Path(args.file), strict=args.strict)
+        if sniff(read_head(path)) in MULTI_ARTICLE:
+            return _parse_many(path, strict=args.strict)
+        article = parse_file(path, strict=args.strict)
     except ParseError as exc:
         return _fail(str(exc))
     json.dump(article.to_parse_json(), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
+    return 0
+
+
+def _parse_many(path: Path, *, strict: bool) -> int:
+    """A file of many articles (a Disqus export): `{"format", "articles": [...]}`, streamed."""
+    with contextlib.closing(iter_file(path, strict=strict)) as articles:
+        article = next(articles, None)  # the whole file is checked before the first: no half output
+        sys.stdout.write(f'{{\n  "format": {json.dumps(DISQUS_FORMAT)},\n  "articles": [')
+        first = True
+        while article is not None:
+            body = json.dumps(article.to_parse_json(), ensure_ascii=False, indent=2)
+            sys.stdout.write(
+                ("\n" if first else ",\n") + "\n".join("    " + ln for ln in body.split("\n"))
+            )
+            first = False
+            article = next(articles, None)
+    sys.stdout.write("\n  ]\n}\n" if not first else "]\n}\n")
     return 0
 
 
@@ -157,7 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("parse", help="parse one dump and print it as JSON")
+    p = sub.add_parser(
+        "parse", help="parse one file (dump, Disqus, Reddit, HN) and print it as JSON"
+    )
     p.add_argument("file", metavar="FILE")
     p.add_argument(
         "--strict", action="store_true", help="treat recovered structure problems as errors"

@@ -6,6 +6,7 @@ import json
 import sqlite3
 from datetime import datetime
 
+import aiosqlite
 from pydantic import BaseModel
 
 from storage.db import Storage, utcnow
@@ -89,30 +90,37 @@ async def create_replay(
                 (*fields.values(), "running", now, now),
             ) as cur:
                 replay_id = (await cur.fetchone())[0]  # type: ignore[index]
-            await db.executemany(
-                "INSERT INTO replay_steps (replay_id, seq, comment_index, comment_key, username, parts,"
-                " root_seq, in_thread, opens_thread, reply_to_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        replay_id,
-                        s["seq"],
-                        s["comment_index"],
-                        s["comment_key"],
-                        s["username"],
-                        json.dumps(s["parts"], ensure_ascii=False),
-                        s["root_seq"],
-                        int(bool(s["in_thread"])),
-                        s["opens_thread"],
-                        s["reply_to_seq"],
-                    )
-                    for s in steps
-                ],
-            )
+            await _insert_steps(db, replay_id, steps)
     except sqlite3.IntegrityError as exc:
         raise StorageError("a replay is already running or paused in this channel") from exc
     replay = await get_replay(store, replay_id)
     assert replay is not None
     return replay
+
+
+async def _insert_steps(
+    db: aiosqlite.Connection, replay_id: int, steps: list[dict[str, object]]
+) -> None:
+    """Insert frozen steps (inside the caller's transaction)."""
+    await db.executemany(
+        "INSERT INTO replay_steps (replay_id, seq, comment_index, comment_key, username, parts,"
+        " root_seq, in_thread, opens_thread, reply_to_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                replay_id,
+                s["seq"],
+                s["comment_index"],
+                s["comment_key"],
+                s["username"],
+                json.dumps(s["parts"], ensure_ascii=False),
+                s["root_seq"],
+                int(bool(s["in_thread"])),
+                s["opens_thread"],
+                s["reply_to_seq"],
+            )
+            for s in steps
+        ],
+    )
 
 
 async def get_replay(store: Storage, replay_id: int) -> Replay | None:
@@ -131,6 +139,17 @@ async def latest_replay(
     where = "channel_id = ?" + (" AND state IN ('running', 'paused')" if active_only else "")
     async with store.reader.execute(
         f"SELECT {_REPLAY_COLS} FROM replays WHERE {where} ORDER BY id DESC LIMIT 1", (channel_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    return _replay(row) if row else None
+
+
+async def latest_replay_of(store: Storage, channel_id: int, article_key: str) -> Replay | None:
+    """The newest replay of an article in a channel that was not undone."""
+    async with store.reader.execute(
+        f"SELECT {_REPLAY_COLS} FROM replays WHERE channel_id = ? AND article_key = ? AND state != 'undone'"
+        " ORDER BY id DESC LIMIT 1",
+        (channel_id, article_key),
     ) as cur:
         row = await cur.fetchone()
     return _replay(row) if row else None
@@ -199,4 +218,40 @@ async def step_thread(store: Storage, replay_id: int, seq: int, thread_id: int) 
         await db.execute(
             "UPDATE replay_steps SET thread_id = ? WHERE replay_id = ? AND seq = ?",
             (thread_id, replay_id, seq),
+        )
+
+
+async def add_steps(
+    store: Storage, replay_id: int, steps: list[dict[str, object]], *, reopen: bool
+) -> None:
+    """Append steps to a replay (an update of its source) and, if `reopen`, set it running again."""
+    async with store.transaction() as db:
+        await _insert_steps(db, replay_id, steps)
+        if reopen:
+            await db.execute(
+                "UPDATE replays SET state = 'running', reason = NULL, updated_at = ? WHERE id = ?",
+                (utcnow(), replay_id),
+            )
+
+
+async def set_step(
+    store: Storage,
+    replay_id: int,
+    seq: int,
+    *,
+    parts: list[str],
+    message_ids: list[int],
+    opens_thread: str | None,
+) -> None:
+    """Record a step's new bodies (edited in place), its messages, and a thread it must now open."""
+    async with store.transaction() as db:
+        await db.execute(
+            "UPDATE replay_steps SET parts = ?, message_ids = ?, opens_thread = ? WHERE replay_id = ? AND seq = ?",
+            (
+                json.dumps(parts, ensure_ascii=False),
+                json.dumps(message_ids),
+                opens_thread,
+                replay_id,
+                seq,
+            ),
         )

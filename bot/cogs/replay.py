@@ -18,8 +18,10 @@ from bot.replay.engine import CardFactory
 from bot.replay.manager import ReplayManager
 from bot.replay.plan import Mode, Pace, build_plan
 from bot.replay.preview import duration, plan_text
+from bot.replay.update import update_replay
 from bot.services import Services
 from storage import queries
+from storage import replays as ledger
 from storage.replays import Replay
 
 log = logging.getLogger(__name__)
@@ -266,6 +268,31 @@ class ReplayCog(commands.Cog, name="Replay"):
         )
 
     @replay.command(
+        name="update", description="Bring a finished replay up to date with its changed source"
+    )
+    @app_commands.describe(
+        article="The article (start typing its title or key)",
+        channel="The channel it was replayed into (default: this one)",
+    )
+    async def update(
+        self, interaction: discord.Interaction, article: str, channel: Target | None = None
+    ) -> None:
+        self._require_manage_threads(interaction)
+        target = self._target(interaction, channel)
+        self._check_bot_permissions(target)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        key = await self._key(article)
+        replay = await ledger.latest_replay_of(self.services.store, target.id, key)
+        if replay is None:
+            raise UserError(f"`{key}` has not been replayed in {target.mention}.")
+        report = await update_replay(self.manager, replay)
+        await interaction.followup.send(
+            f"Updated: {report.added} new comments posted, {report.edited} edited, {report.removed} removed.",
+            ephemeral=True,
+            allowed_mentions=render.NO_MENTIONS,
+        )
+
+    @replay.command(
         name="plan", description="Dry run: what a replay would post, without posting anything"
     )
     @app_commands.describe(
@@ -300,3 +327,4 @@ class ReplayCog(commands.Cog, name="Replay"):
 
     start.autocomplete("article")(article_autocomplete)
     plan.autocomplete("article")(article_autocomplete)
+    update.autocomplete("article")(article_autocomplete)

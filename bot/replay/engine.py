@@ -148,7 +148,7 @@ class ReplayRunner:
                 "the bot can no longer see the channel (View Channel was removed)"
             ) from None
 
-    async def _parent(self) -> discord.TextChannel | discord.ForumChannel:
+    async def parent_channel(self) -> discord.TextChannel | discord.ForumChannel:
         channel = await self._channel(self.replay.channel_id)
         if not isinstance(channel, discord.TextChannel | discord.ForumChannel):
             raise PauseReplay("the target is no longer a text or forum channel")
@@ -174,7 +174,7 @@ class ReplayRunner:
 
     async def _post_card(self) -> None:
         """Post the article card in the channel, adopting one posted before a crash if there is one."""
-        channel = await self._parent()
+        channel = await self.parent_channel()
         embed, view = await self.card()
         if (
             self.replay.card_posted
@@ -198,7 +198,7 @@ class ReplayRunner:
 
     async def _create_forum_post(self) -> None:
         """A forum replay is one post whose starter message is the card."""
-        forum = await self._parent()
+        forum = await self.parent_channel()
         assert isinstance(forum, discord.ForumChannel)
         embed, view = await self.card()
         name = render.clip(self.title, render.THREAD_NAME)
@@ -235,7 +235,8 @@ class ReplayRunner:
             )
         return root.thread_id
 
-    def _content(self, step: ReplayStep, part: int) -> str:
+    def content(self, step: ReplayStep, part: int) -> str:
+        """Message `part` of a step as posted: the "replying to" line (with its link) then the body."""
         body = step.parts[part]
         if part or step.reply_to_seq is None:
             return body
@@ -248,9 +249,9 @@ class ReplayRunner:
         return f"{reply_line(parent.username, url)}\n{body}"
 
     async def _post_step(self, step: ReplayStep) -> None:
-        if not step.in_thread:
-            await self._archive_open_thread()  # the previous top-level comment's thread is complete
         location = self._location(step)
+        if self.open_thread is not None and self.open_thread != location:
+            await self._archive_open_thread()  # the thread we were filling is complete
         if step.in_thread and not self.replay.container_thread_id:
             self.open_thread = (
                 location  # after a resume too: archived when the next top level starts
@@ -268,7 +269,7 @@ class ReplayRunner:
                     part = len(ids)
                     await ledger.step_sending(self.store, self.replay.id, step.seq, part, location)
                     step.status, step.location_id = "sending", location
-                    message = await self._send(step, self._content(step, part), location)
+                    message = await self._send(step, self.content(step, part), location)
                     ids.append(message)
                     step.message_ids = list(ids)
                     done = len(ids) == len(step.parts)
@@ -289,7 +290,7 @@ class ReplayRunner:
 
     async def _send(self, step: ReplayStep, content: str, location: int) -> int:
         """Post one message through the channel's webhook; returns its id."""
-        parent = await self._parent()
+        parent = await self.parent_channel()
         await self.pacer.webhook_message(parent.id)
         hook = await self._call(self.webhooks.get(parent))
         kwargs: dict[str, object] = {}
@@ -322,7 +323,7 @@ class ReplayRunner:
         )
         channel = await self._channel(location)
         assert isinstance(channel, discord.TextChannel | discord.Thread)
-        expected = [self._content(step, k) for k in range(len(ids), len(step.parts))]
+        expected = [self.content(step, k) for k in range(len(ids), len(step.parts))]
         found: list[int] = []
         await self.pacer.request()
         history = channel.history(
@@ -346,7 +347,7 @@ class ReplayRunner:
 
     async def _open_thread_from(self, message_id: int, name: str) -> int:
         """Start a thread from a message (its id is the message's id, which makes it idempotent)."""
-        channel = await self._parent()
+        channel = await self.parent_channel()
         assert isinstance(channel, discord.TextChannel)
         await self.pacer.request()
         try:
@@ -372,13 +373,24 @@ class ReplayRunner:
 
     async def _archive(self, thread_id: int) -> None:
         """Archive a finished thread so replays never crowd the server's 1000 active threads."""
+        await self.set_archived(thread_id, True)
+
+    async def set_archived(self, thread_id: int, archived: bool) -> None:
+        """Archive a thread, or reopen one (Discord refuses edits in archived threads: 50083)."""
         await self.pacer.request()
         try:
             thread = await self._channel(thread_id)
-            if isinstance(thread, discord.Thread) and not thread.archived:
-                await self._call(thread.edit(archived=True))
+            # The cache may not know a thread was archived; reopening is cheap, so always ask.
+            if isinstance(thread, discord.Thread) and (not archived or not thread.archived):
+                await self._call(thread.edit(archived=archived))
         except (PauseReplay, discord.HTTPException) as exc:
-            log.info("replay %s: could not archive thread %s: %s", self.replay.id, thread_id, exc)
+            log.info(
+                "replay %s: could not set thread %s archived=%s: %s",
+                self.replay.id,
+                thread_id,
+                archived,
+                exc,
+            )
 
     # ---- errors ----------------------------------------------------------------------------------
 

@@ -123,10 +123,11 @@ class ReplayManager:
                 f"A replay is already running or paused in {channel.mention}. "
                 "Use `/replay status`, `/replay resume` or `/replay stop` there first."
             ) from None
-        await self._launch(replay)
+        await self.launch(replay)
         return replay
 
-    async def _launch(self, replay: Replay) -> None:
+    async def launch(self, replay: Replay) -> None:
+        """Run a replay the ledger says should be running."""
         stored = await queries.get_article(self.store, replay.article_key)
         title = stored.article.title if stored else replay.article_key
         steps = await ledger.get_steps(self.store, replay.id)
@@ -169,7 +170,7 @@ class ReplayManager:
         for replay in await ledger.replays_in_state(self.store, "running"):
             if replay.channel_id not in self.tasks or self.tasks[replay.channel_id].done():
                 log.info("resuming replay %s in channel %s", replay.id, replay.channel_id)
-                await self._launch(replay)
+                await self.launch(replay)
                 count += 1
         return count
 
@@ -205,7 +206,7 @@ class ReplayManager:
             raise UserError("This replay is already running.")
         await ledger.update_replay(self.store, replay.id, state="running", reason=None)
         replay = replay.model_copy(update={"state": "running", "reason": None})
-        await self._launch(replay)
+        await self.launch(replay)
         return replay
 
     async def stop(self, channel_id: int, who: str) -> Replay:
