@@ -187,6 +187,7 @@ class ReplayRunner:
                     return
         await ledger.update_replay(self.store, self.replay.id, card_posted=1)
         self.replay = self.replay.model_copy(update={"card_posted": True})
+        await self.pacer.request()
         message = await self._call(
             channel.send(embed=embed, view=view, allowed_mentions=render.NO_MENTIONS)
         )
@@ -209,6 +210,7 @@ class ReplayRunner:
                     return
         await ledger.update_replay(self.store, self.replay.id, card_posted=1)
         self.replay = self.replay.model_copy(update={"card_posted": True})
+        await self.pacer.request()
         created = await self._call(
             forum.create_thread(
                 name=name, embed=embed, view=view, allowed_mentions=render.NO_MENTIONS
@@ -291,21 +293,23 @@ class ReplayRunner:
     async def _send(self, step: ReplayStep, content: str, location: int) -> int:
         """Post one message through the channel's webhook; returns its id."""
         parent = await self.parent_channel()
-        await self.pacer.webhook_message(parent.id)
-        hook = await self._call(self.webhooks.get(parent))
+        hook = await self._call(
+            self.webhooks.get(parent)
+        )  # before pacing: finding it is requests too
         kwargs: dict[str, object] = {}
         if location != parent.id:
             kwargs["thread"] = discord.Object(location)
         try:
-            message = await self._call(
-                hook.send(
-                    content,
-                    username=step.username,
-                    wait=True,
-                    allowed_mentions=render.NO_MENTIONS,
-                    **kwargs,  # type: ignore[arg-type]
+            async with self.pacer.webhook_message(parent.id):
+                message = await self._call(
+                    hook.send(
+                        content,
+                        username=step.username,
+                        wait=True,
+                        allowed_mentions=render.NO_MENTIONS,
+                        **kwargs,  # type: ignore[arg-type]
+                    )
                 )
-            )
         except discord.NotFound as exc:
             if exc.code == UNKNOWN_WEBHOOK:
                 self.webhooks.forget(parent.id)  # deleted by someone: make a new one and try again

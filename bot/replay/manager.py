@@ -75,7 +75,7 @@ class ReplayManager:
         self.store = store
         self.card = card
         self.pacer = Pacer(time_scale)
-        self.webhooks = WebhookCache(client)
+        self.webhooks = WebhookCache(client, self.pacer)
         self.runners: dict[int, ReplayRunner] = {}
         self.tasks: dict[int, asyncio.Task[str]] = {}
 

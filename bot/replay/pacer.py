@@ -8,14 +8,15 @@ It also only reacts to the global limit (50 requests per second per bot). The pa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 WEBHOOK_LIMIT, WEBHOOK_PERIOD = 5, 2.0  # per webhook, announced in X-RateLimit headers
 CHANNEL_LIMIT, CHANNEL_PERIOD = 30, 60.0  # webhook messages per channel, not announced
 GLOBAL_LIMIT, GLOBAL_PERIOD = 50, 1.0  # requests per bot, all routes
-SAFETY = 0.02  # seconds of margin after a window opens: clocks of two machines never agree exactly
+SAFETY = 0.005  # seconds of margin after a window opens: clocks of two machines never agree exactly
 
 
 class SlidingWindow:
@@ -39,12 +40,21 @@ class SlidingWindow:
             return 0.0
         return self.events[0] + self.period - now + SAFETY
 
-    async def acquire(self) -> None:
-        """Wait until an event fits, then record it."""
+    async def acquire(self) -> float:
+        """Wait until an event fits, then record it (returns its time, for `settle`)."""
         async with self.lock:
             while (wait := self.delay()) > 0:  # noqa: ASYNC110 - a time window, not an event
                 await asyncio.sleep(wait)
+            stamp = self.clock()
+            self.events.append(stamp)
+            return stamp
+
+    def settle(self, stamp: float) -> None:
+        """Move an event to now: Discord counts a request when it arrives, which is after we let it go."""
+        with contextlib.suppress(ValueError):
+            self.events.remove(stamp)
             self.events.append(self.clock())
+            self.events = deque(sorted(self.events))
 
 
 class Pacer:
@@ -77,12 +87,20 @@ class Pacer:
             recent = sorted(now - age for age in ages if 0 <= age < window.period)
             window.events = deque([*recent, *window.events][-window.limit :])
 
-    async def webhook_message(self, channel_id: int) -> None:
-        """Wait for room for one webhook message in `channel_id` (the parent, for threads)."""
+    @contextlib.asynccontextmanager
+    async def webhook_message(self, channel_id: int) -> AsyncIterator[None]:
+        """Hold room for one webhook message in `channel_id` (the parent, for threads) while it is sent.
+
+        The slot is counted from when the answer arrives, never from when the request was let go:
+        whatever delays it on the way (discord.py's own waits, the network) cannot make it early.
+        """
         webhook, channel = self._windows(channel_id)
-        await channel.acquire()
-        await webhook.acquire()
-        await self.global_window.acquire()
+        held = [(w, await w.acquire()) for w in (channel, webhook, self.global_window)]
+        try:
+            yield
+        finally:
+            for window, stamp in held:
+                window.settle(stamp)
 
     async def request(self) -> None:
         """Wait for room for any other request of the bot (thread creation, archiving, reads)."""

@@ -11,6 +11,8 @@ import logging
 
 import discord
 
+from bot.replay.pacer import Pacer
+
 log = logging.getLogger(__name__)
 
 WEBHOOK_NAME = "threadreplay"
@@ -19,8 +21,9 @@ WEBHOOK_NAME = "threadreplay"
 class WebhookCache:
     """The bot's own webhook for each channel it replays into."""
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, pacer: Pacer) -> None:
         self.client = client
+        self.pacer = pacer
         self._hooks: dict[int, discord.Webhook] = {}
         self._locks: dict[int, asyncio.Lock] = {}
 
@@ -41,8 +44,10 @@ class WebhookCache:
         async with self._locks.setdefault(channel.id, asyncio.Lock()):
             if channel.id in self._hooks:
                 return self._hooks[channel.id]
+            await self.pacer.request()
             hook = next((h for h in await channel.webhooks() if self._ours(h)), None)
             if hook is None:
+                await self.pacer.request()
                 hook = await channel.create_webhook(
                     name=WEBHOOK_NAME, reason="threadreplay posts replays through it"
                 )

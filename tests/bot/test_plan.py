@@ -194,3 +194,14 @@ def test_comment_with_source_time_ends_with_discord_timestamp() -> None:
         .parts
     )
     assert parts == ("hi\n-# <t:1704164645:f>",)
+
+
+async def test_pacer_counts_a_message_from_when_its_answer_arrived() -> None:
+    from bot.replay.pacer import Pacer
+
+    now = [0.0]
+    pacer = Pacer(clock=lambda: now[0])
+    async with pacer.webhook_message(9):
+        now[0] = 0.5  # the request took half a second to reach Discord and come back
+    _webhook, channel = pacer._windows(9)
+    assert list(channel.events) == [0.5]
