@@ -64,14 +64,23 @@ async def _connect(path: Path) -> aiosqlite.Connection:
 
 
 class Storage:
-    """One SQLite database: a writer connection (serialised by a lock) and a separate reader."""
+    """One SQLite database: a writer connection (serialised by a lock) and two readers.
+
+    `reader` serves lookups; `searcher` serves full-text searches, which can take tens of ms, so a
+    lookup never queues behind one (each aiosqlite connection runs one statement at a time).
+    """
 
     def __init__(
-        self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection
+        self,
+        path: Path,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection,
+        searcher: aiosqlite.Connection,
     ) -> None:
         self.path = path
         self.writer = writer
         self.reader = reader
+        self.searcher = searcher
         self._write_lock = asyncio.Lock()
 
     @classmethod
@@ -80,16 +89,20 @@ class Storage:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         writer = await _connect(path)
+        readers: list[aiosqlite.Connection] = []
         try:
             await apply_migrations(writer)
-            reader = await _connect(path)
+            readers.append(await _connect(path))
+            readers.append(await _connect(path))
         except BaseException:
-            await writer.close()
+            for conn in (*readers, writer):
+                await conn.close()
             raise
-        return cls(path, writer, reader)
+        return cls(path, writer, *readers)
 
     async def close(self) -> None:
-        """Close both connections."""
+        """Close every connection."""
+        await self.searcher.close()
         await self.reader.close()
         await self.writer.close()
 

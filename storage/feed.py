@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from storage.db import Storage, utcnow
+from storage.read import fetch_all, fetch_one
 
 
 class GuildSettings(BaseModel):
@@ -51,10 +52,9 @@ _SETTINGS_COLS = "guild_id, announce_channel_id, auto_replay, pace, include_spam
 
 async def get_settings(store: Storage, guild_id: int) -> GuildSettings:
     """A server's settings (defaults when none were saved)."""
-    async with store.reader.execute(
-        f"SELECT {_SETTINGS_COLS} FROM guild_settings WHERE guild_id = ?", (guild_id,)
-    ) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(
+        store.reader, f"SELECT {_SETTINGS_COLS} FROM guild_settings WHERE guild_id = ?", (guild_id,)
+    )
     if row is None:
         return GuildSettings(guild_id=guild_id)
     return GuildSettings(
@@ -121,13 +121,14 @@ async def lower_baseline(store: Storage, guild_id: int) -> int:
 
 async def data_version(store: Storage) -> int:
     """Changes when another connection (another process's loader) commits to the database."""
-    async with store.reader.execute("PRAGMA data_version") as cur:
-        return (await cur.fetchone())[0]  # type: ignore[index]
+    row = await fetch_one(store.reader, "PRAGMA data_version")
+    return int(row[0])
 
 
 async def pending(store: Storage, *, limit: int = 50) -> list[Pending]:
     """Articles due for announcement in configured servers, and posted cards showing an old version."""
-    async with store.reader.execute(
+    rows = await fetch_all(
+        store.reader,
         "SELECT a.id, a.key, a.content_hash, g.guild_id, coalesce(n.channel_id, g.announce_channel_id),"
         " n.state, n.message_id, n.thread_id"
         " FROM guild_settings g JOIN articles a ON a.id > g.baseline_article_id"
@@ -136,8 +137,7 @@ async def pending(store: Storage, *, limit: int = 50) -> list[Pending]:
         "   AND (n.state IS NULL OR n.state = 'posting' OR n.content_hash IS NOT a.content_hash)"
         " ORDER BY a.id, g.guild_id LIMIT ?",
         (limit,),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     return [
         Pending(
             article_id=r[0],
@@ -203,11 +203,11 @@ async def enqueue(store: Storage, item: Queued) -> None:
 
 async def queued(store: Storage) -> list[Queued]:
     """Every queued auto-replay, oldest first."""
-    async with store.reader.execute(
+    rows = await fetch_all(
+        store.reader,
         "SELECT id, guild_id, channel_id, article_key, mode, pace, include_spam, card_message_id,"
-        " container_thread_id FROM replay_queue ORDER BY id"
-    ) as cur:
-        rows = await cur.fetchall()
+        " container_thread_id FROM replay_queue ORDER BY id",
+    )
     return [
         Queued(
             id=r[0],

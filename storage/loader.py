@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -13,26 +14,27 @@ import aiosqlite
 from storage.articles import save_article, stored_hash
 from storage.db import Storage
 from storage.errors import ParseError, StorageError
-from storage.models import FileReport, LoadReport
-from storage.parsers import article_key, parse_bytes
+from storage.models import Article, FileReport, LoadReport, LoadStatus, ParseWarning
+from storage.parsers import article_key, iter_file, parse_bytes, read_head, sniff
 
 log = logging.getLogger(__name__)
 
 PARSER_VERSION = "1"  # bump when parsing changes, so reloading re-parses files whose bytes did not
 DUMP_SUFFIXES = frozenset({".txt", ".text", ".dump"})
+SOURCE_SUFFIXES = DUMP_SUFFIXES | {".xml", ".json"}  # Disqus exports; Reddit pages and HN items
 
 Progress = Callable[[int, int, Path], None]
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files named directly, and dump files found recursively in directories (hidden ones skipped)."""
+    """Files named directly, and source files found recursively in directories (hidden ones skipped)."""
     for path in paths:
         if path.is_dir():
             for found in sorted(path.rglob("*")):
                 rel = found.relative_to(path).parts
                 if (
                     found.is_file()
-                    and found.suffix.lower() in DUMP_SUFFIXES
+                    and found.suffix.lower() in SOURCE_SUFFIXES
                     and not any(part.startswith(".") for part in rel)
                 ):
                     yield found
@@ -48,7 +50,48 @@ def content_hash(data: bytes) -> str:
 async def load_file(
     store: Storage, path: Path, *, strict: bool = False, claimed: dict[str, Path] | None = None
 ) -> FileReport:
-    """Load one file in one transaction; never raises for a bad file, reports it as failed."""
+    """Load one file; never raises for a bad file, reports it as failed.
+
+    A file holding several articles (a Disqus export) is summed up in one report: failed if any
+    article failed, else added/updated if any was, with `key` None; `load_source` reports each.
+    """
+    reports = [r async for r in load_source(store, path, strict=strict, claimed=claimed)]
+    if len(reports) == 1:
+        return reports[0]
+    statuses: list[LoadStatus] = ["failed", "added", "updated", "unchanged"]
+    status = next(s for s in statuses if any(r.status == s for r in reports))
+    return FileReport(
+        path=str(path),
+        status=status,
+        comments=sum(r.comments for r in reports),
+        error="; ".join(r.error for r in reports if r.error) or None,
+        warnings=[w for r in reports for w in r.warnings],
+    )
+
+
+async def load_source(
+    store: Storage, path: Path, *, strict: bool = False, claimed: dict[str, Path] | None = None
+) -> AsyncIterator[FileReport]:
+    """Load every article of one file, each in its own transaction, yielding a report per article.
+
+    A file that cannot be read or parsed yields one failed report and stores nothing.
+    """
+    try:
+        head = await asyncio.to_thread(read_head, path)
+    except ParseError as exc:
+        yield FileReport(path=str(path), status="failed", key=article_key(path), error=str(exc))
+        return
+    if sniff(head) == "text":
+        yield await _load_dump(store, path, strict=strict, claimed=claimed)
+        return
+    async for report in _load_sourced(store, path, strict=strict, claimed=claimed):
+        yield report
+
+
+async def _load_dump(
+    store: Storage, path: Path, *, strict: bool, claimed: dict[str, Path] | None
+) -> FileReport:
+    """A text dump: one article keyed by the file name, skipped unparsed when its bytes are known."""
     shown = str(path)
     key = article_key(path)
     try:
@@ -86,6 +129,74 @@ async def load_file(
         )
 
 
+async def _load_sourced(
+    store: Storage, path: Path, *, strict: bool, claimed: dict[str, Path] | None
+) -> AsyncIterator[FileReport]:
+    """A Disqus export, Reddit page or HN item: articles keyed by source ids, saved one by one.
+
+    The whole file is parsed (a Disqus export: scanned into a scratch database) before the first
+    article is saved, so a malformed file stores nothing; each article is then built off the event
+    loop and saved in its own transaction, so memory holds one article at a time.
+    """
+    shown = str(path)
+    articles = iter_file(path, strict=strict)
+    try:
+        try:
+            article = await asyncio.to_thread(next, articles, None)
+        except ParseError as exc:
+            yield FileReport(path=shown, status="failed", error=str(exc))
+            return
+        if article is None:
+            warning = ParseWarning(
+                line=None, code="no-articles", message="no thread in the file has posts"
+            )
+            yield FileReport(path=shown, status="unchanged", warnings=[warning])
+            return
+        while article is not None:
+            yield await _save(store, article, path, claimed)
+            try:
+                article = await asyncio.to_thread(next, articles, None)
+            except ParseError as exc:
+                yield FileReport(path=shown, status="failed", error=str(exc))
+                return
+    finally:
+        # Drops a Disqus export's scratch database. (A load cancelled while the generator runs in
+        # its worker thread cannot close it here; it is dropped when the generator is collected.)
+        with contextlib.suppress(ValueError):
+            articles.close()
+
+
+async def _save(
+    store: Storage, article: Article, path: Path, claimed: dict[str, Path] | None
+) -> FileReport:
+    """Store one article of a sourced file; unchanged when its parsed content is what is stored."""
+    shown = str(path)
+    key = article.key
+    try:
+        if claimed is not None:
+            other = claimed.setdefault(key, path)
+            if other != path:
+                raise StorageError(f"article key {key!r} is already taken by {other} in this load")
+        # Hashed by content, not by file bytes: one new post in a forum export leaves the other
+        # threads' hashes, and so their rows, alone.
+        digest = content_hash(article.model_dump_json().encode())
+        status = await save_article(store, article, source_path=shown, content_hash=digest)
+    except StorageError as exc:
+        return FileReport(path=shown, status="failed", key=key, error=f"{shown}: {exc}")
+    except aiosqlite.Error as exc:
+        log.warning("database error while loading %s (%s): %s", shown, key, exc)
+        return FileReport(
+            path=shown, status="failed", key=key, error=f"{shown}: {key}: database error: {exc}"
+        )
+    return FileReport(
+        path=shown,
+        status=status,
+        key=key,
+        comments=len(article.comments),
+        warnings=article.warnings,
+    )
+
+
 async def _count(store: Storage, key: str) -> int:
     """Stored comment count of article `key`."""
     async with store.reader.execute(
@@ -98,19 +209,21 @@ async def _count(store: Storage, key: str) -> int:
 async def iter_load(
     store: Storage, paths: Iterable[Path], *, strict: bool = False, progress: Progress | None = None
 ) -> AsyncIterator[FileReport]:
-    """Load every file under `paths`, one at a time, yielding each file's report as it is done.
+    """Load every file under `paths`, one at a time, yielding a report per article as it is done.
 
-    Streaming: only one file's content is in memory at a time; a bad file never stops the rest.
+    A file yields one report (a text dump, Reddit page, HN item) or one per thread (a Disqus export).
+    Streaming: only one file's content (one thread of an export) is in memory at a time; a bad file
+    never stops the rest.
     """
     files = list(iter_files(paths))
     claimed: dict[str, Path] = {}
     for done, path in enumerate(files, 1):
-        result = await load_file(store, path, strict=strict, claimed=claimed)
-        if result.status == "failed":
-            log.info("failed to load %s: %s", path, result.error)
+        async for result in load_source(store, path, strict=strict, claimed=claimed):
+            if result.status == "failed":
+                log.info("failed to load %s: %s", path, result.error)
+            yield result
         if progress is not None:
             progress(done, len(files), path)
-        yield result
 
 
 async def load_paths(

@@ -59,11 +59,9 @@ class Article(BaseModel):
             "caption": self.caption,
             "paragraphs": self.paragraphs,
             "summary": self.summary,
+            "source_url": self.source_url,
             "warnings": [w.model_dump() for w in self.warnings],
-            "comments": [
-                c.model_dump(mode="json", exclude={"index", "source_id", "created_at"})
-                for c in self.comments
-            ],
+            "comments": [c.model_dump(mode="json", exclude={"index"}) for c in self.comments],
         }
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from storage.db import Storage, utcnow
 from storage.errors import StorageError
+from storage.read import fetch_all, fetch_one
 
 ACTIVE = ("running", "paused")
 
@@ -125,10 +126,9 @@ async def _insert_steps(
 
 async def get_replay(store: Storage, replay_id: int) -> Replay | None:
     """One replay by id."""
-    async with store.reader.execute(
-        f"SELECT {_REPLAY_COLS} FROM replays WHERE id = ?", (replay_id,)
-    ) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(
+        store.reader, f"SELECT {_REPLAY_COLS} FROM replays WHERE id = ?", (replay_id,)
+    )
     return _replay(row) if row else None
 
 
@@ -137,39 +137,48 @@ async def latest_replay(
 ) -> Replay | None:
     """The newest replay in a channel (or only an active one)."""
     where = "channel_id = ?" + (" AND state IN ('running', 'paused')" if active_only else "")
-    async with store.reader.execute(
-        f"SELECT {_REPLAY_COLS} FROM replays WHERE {where} ORDER BY id DESC LIMIT 1", (channel_id,)
-    ) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(
+        store.reader,
+        f"SELECT {_REPLAY_COLS} FROM replays WHERE {where} ORDER BY id DESC LIMIT 1",
+        (channel_id,),
+    )
     return _replay(row) if row else None
 
 
 async def latest_replay_of(store: Storage, channel_id: int, article_key: str) -> Replay | None:
     """The newest replay of an article in a channel that was not undone."""
-    async with store.reader.execute(
+    row = await fetch_one(
+        store.reader,
         f"SELECT {_REPLAY_COLS} FROM replays WHERE channel_id = ? AND article_key = ? AND state != 'undone'"
         " ORDER BY id DESC LIMIT 1",
         (channel_id, article_key),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return _replay(row) if row else None
 
 
 async def replays_in_state(store: Storage, *states: str) -> list[Replay]:
     """Every replay in one of `states`, oldest first."""
     marks = ", ".join("?" * len(states))
-    async with store.reader.execute(
-        f"SELECT {_REPLAY_COLS} FROM replays WHERE state IN ({marks}) ORDER BY id", states
-    ) as cur:
-        return [_replay(r) for r in await cur.fetchall()]
+    return [
+        _replay(r)
+        for r in await fetch_all(
+            store.reader,
+            f"SELECT {_REPLAY_COLS} FROM replays WHERE state IN ({marks}) ORDER BY id",
+            states,
+        )
+    ]
 
 
 async def get_steps(store: Storage, replay_id: int) -> list[ReplayStep]:
     """Every step of a replay in order."""
-    async with store.reader.execute(
-        f"SELECT {_STEP_COLS} FROM replay_steps WHERE replay_id = ? ORDER BY seq", (replay_id,)
-    ) as cur:
-        return [_step(r) for r in await cur.fetchall()]
+    return [
+        _step(r)
+        for r in await fetch_all(
+            store.reader,
+            f"SELECT {_STEP_COLS} FROM replay_steps WHERE replay_id = ? ORDER BY seq",
+            (replay_id,),
+        )
+    ]
 
 
 _REPLAY_FIELDS = {"state", "reason", "card_message_id", "card_posted", "container_thread_id"}

@@ -9,9 +9,39 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9])
 _WORD = re.compile(r"[^\W\d_]{4,}")
 _STOP = frozenset(
     {
-        "that", "this", "with", "from", "have", "were", "been", "their", "there", "they", "them",
-        "which", "would", "could", "should", "about", "after", "also", "into", "more", "most", "such",
-        "than", "then", "these", "those", "what", "when", "where", "while", "will", "your", "said",
+        "that",
+        "this",
+        "with",
+        "from",
+        "have",
+        "were",
+        "been",
+        "their",
+        "there",
+        "they",
+        "them",
+        "which",
+        "would",
+        "could",
+        "should",
+        "about",
+        "after",
+        "also",
+        "into",
+        "more",
+        "most",
+        "such",
+        "than",
+        "then",
+        "these",
+        "those",
+        "what",
+        "when",
+        "where",
+        "while",
+        "will",
+        "your",
+        "said",
         "says",
     }
 )
@@ -46,6 +76,8 @@ def summarize(paragraphs: list[str], limit: int = MAX_SUMMARY) -> str:
             chosen.add(i)
             used += 1 + len(sents[i])
     text = " ".join(sents[i] for i in sorted(chosen))
-    if len(text) > limit:  # a single overlong lead sentence: cut at a word and say so with an ellipsis
+    if (
+        len(text) > limit
+    ):  # a single overlong lead sentence: cut at a word and say so with an ellipsis
         text = text[: limit - 1].rsplit(" ", 1)[0] + "…"
     return text

@@ -36,7 +36,9 @@ def decode_bytes(data: bytes, path: str) -> tuple[str, list[ParseWarning]]:
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise ParseError(path, None, f"file starts with a UTF-16 mark but is not UTF-16 ({exc.reason})") from None
+            raise ParseError(
+                path, None, f"file starts with a UTF-16 mark but is not UTF-16 ({exc.reason})"
+            ) from None
     else:
         data = data.removeprefix(codecs.BOM_UTF8)
         if _looks_binary(data):

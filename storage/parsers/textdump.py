@@ -239,10 +239,18 @@ class _Parser:
         return title, caption, paragraphs
 
 
-def parse_text_dump(text: str, *, key: str, path: str, strict: bool = False,
-                    warnings: list[ParseWarning] | None = None) -> Article:
+def parse_text_dump(
+    text: str,
+    *,
+    key: str,
+    path: str,
+    strict: bool = False,
+    warnings: list[ParseWarning] | None = None,
+) -> Article:
     """Parse a decoded text dump into an Article; raises ParseError (file, line, problem) on failure."""
-    parser = _Parser(lines=text.split("\n"), path=path, strict=strict, warnings=list(warnings or []))
+    parser = _Parser(
+        lines=text.split("\n"), path=path, strict=strict, warnings=list(warnings or [])
+    )
     start = parser.find_start()
     title, caption, paragraphs = parser.read_article(start)
     parser.read_comments(start)

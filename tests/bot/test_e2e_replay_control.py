@@ -3,6 +3,7 @@ permission, restart, undo."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -190,3 +191,29 @@ async def test_two_channels_replay_at_once_each_complete(
     assert len(replayed(fake_discord, second)) == 15
     again = await slash(fake_discord, world, "replay start", article="000_e7a44f8a370d07ea")
     assert "Replay started" in again  # finished replays do not block the channel
+
+
+async def test_replays_started_at_the_same_moment_in_five_channels_all_finish(
+    fake_discord: FakeDiscord, world: World, start_bot: StartBot, bot_env: Path
+) -> None:
+    channels = [fake_discord.add_text_channel(world.guild, f"room{i}") for i in range(5)]
+    await start_bot()
+    results = await asyncio.gather(
+        *(
+            fake_discord.invoke(
+                "replay start",
+                {"article": "000_e7a44f8a370d07ea", "channel": c},
+                user_id=world.moderator,
+                guild_id=world.guild,
+                channel_id=world.channel,
+            )
+            for c in channels
+        )
+    )
+    for result in results:
+        await result.wait_done()
+        assert "Replay started" in (result.content or ""), result.content
+    await fake_discord.wait_for(
+        lambda: [s for s, _ in replay_states(bot_env / "bot.db")] == ["finished"] * 5
+    )
+    assert all(len(replayed(fake_discord, c)) == 15 for c in channels)

@@ -86,6 +86,4 @@ async def test_update_adds_deep_reply_edits_and_removes_and_equals_fresh_replay(
         for m in fake_discord.messages(t.id)
         if m.author_name == "Newcomer"
     ]
-    assert len(newcomer) == 1 and newcomer[0].content.startswith(
-        "-# ↳ replying to [**RGtz98**]"
-    )
+    assert len(newcomer) == 1 and newcomer[0].content.startswith("-# ↳ replying to [**RGtz98**]")

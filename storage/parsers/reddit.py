@@ -1,0 +1,156 @@
+"""Parser for the JSON of a Reddit comments page (`…/comments/<id>/.json`).
+
+Shape: an array of two Listings. The first holds the post (kind `t3`: title, selftext, permalink…),
+the second the comment tree: `t1` comments whose `replies` is another Listing (or ""), and `more`
+stubs standing for comments the page did not load. Text fields are Markdown with `&`, `<` and `>`
+escaped as HTML entities; a deleted or removed comment keeps its place with the body `[deleted]` or
+`[removed]`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from storage.models import Article
+from storage.parsers.jsondoc import Reader, child
+from storage.parsers.tree import Post, Warnings, build_comments, from_unix
+from storage.summary import summarize
+
+FORMAT = "reddit"
+SITE = "https://www.reddit.com"
+GONE = frozenset({"[deleted]", "[removed]"})  # the body of a comment deleted by its author / a mod
+_PARAGRAPH = re.compile(r"\n[ \t]*\n+")
+
+
+def is_reddit(doc: object) -> bool:
+    """True for a JSON array: of our formats only a Reddit page is one (its shape is checked after)."""
+    return isinstance(doc, list)
+
+
+def _listing(r: Reader, value: object, where: str) -> list[Any]:
+    """The `children` of the Listing at `where`."""
+    listing = r.obj(value, where)
+    if listing.get("kind") != "Listing":
+        found = listing.get("kind")
+        r.fail(child(where, "kind"), f"expected 'Listing', found {found!r}")
+    data = r.obj(listing.get("data"), child(where, "data"))
+    return r.arr(data.get("children"), f"{where}.data.children")
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Markdown text split into paragraphs at blank lines."""
+    return [p.strip() for p in _PARAGRAPH.split(text.strip()) if p.strip()]
+
+
+def _comment(
+    r: Reader, data: dict[str, Any], where: str, parent: str | None, warn: Warnings
+) -> Post:
+    """One `t1` comment as a Post."""
+    key = r.ident(data, "id", where)
+    author = r.text(data, "author", where, default="[deleted]")
+    body = html.unescape(r.text(data, "body", where, default=""))
+    created = from_unix(data.get("created_utc"))
+    if created is None and data.get("created_utc") is not None:
+        warn.add(None, "bad-time", f"comment {key!r}: created_utc is not a time; left out")
+    deleted = body.strip() in GONE
+    return Post(
+        key=key,
+        parent=parent,
+        author=author,
+        text="" if deleted else body,
+        created_at=created,
+        deleted=deleted,
+        source_id=key,
+    )
+
+
+def _more(data: dict[str, Any], parent: str | None, warn: Warnings) -> None:
+    """A `more` stub: comments the page did not include, recorded as a warning with their count."""
+    count = data.get("count")
+    under = f"comment {parent!r}" if parent else "the post"
+    if not isinstance(count, int) or isinstance(count, bool) or count <= 0 or data.get("id") == "_":
+        warn.add(
+            None,
+            "more-comments",
+            f"replies under {under} continue on another page ('continue this thread'); not in this file",
+        )
+    else:
+        warn.add(
+            None,
+            "more-comments",
+            f"{count} more comment{'s' if count != 1 else ''} under {under} were not loaded"
+            " ('load more comments'); not in this file",
+        )
+
+
+def _comments(r: Reader, listing: object, warn: Warnings) -> list[Post]:
+    """Every comment of the page's second Listing, flattened with its parent's key."""
+    posts: list[Post] = []
+    pending: list[tuple[object, str, str | None]] = [(listing, "[1]", None)]
+    while pending:  # iterative: a deep reply chain must not exhaust the stack
+        value, where, parent = pending.pop()
+        for i, item in enumerate(_listing(r, value, where)):
+            at = f"{where}.data.children[{i}]"
+            thing = r.obj(item, at)
+            data = r.obj(thing.get("data"), at + ".data")
+            if thing.get("kind") == "t1":
+                post = _comment(r, data, at + ".data", parent, warn)
+                posts.append(post)
+                replies = data.get("replies")
+                if replies not in (None, ""):
+                    pending.append((replies, at + ".data.replies", post.key))
+            elif thing.get("kind") == "more":
+                _more(data, parent, warn)
+            else:
+                warn.add(
+                    None, "unknown-kind", f"at {at}: skipped an item of kind {thing.get('kind')!r}"
+                )
+    return posts
+
+
+def parse_reddit(doc: Any, *, path: str, strict: bool = False) -> Article:
+    """Turn a decoded comments page into an Article; ParseError (file, JSON path, problem) if malformed."""
+    r = Reader(path)
+    top = r.arr(doc, "")
+    if len(top) != 2:
+        r.fail("", f"expected 2 Listings (the post, then its comments), found {len(top)} items")
+    things = _listing(r, top[0], "[0]")
+    if not things:
+        r.fail("[0].data.children", "expected the post, found an empty list")
+    thing = r.obj(things[0], "[0].data.children[0]")
+    if thing.get("kind") != "t3":
+        r.fail("[0].data.children[0].kind", f"expected 't3' (a post), found {thing.get('kind')!r}")
+    where = "[0].data.children[0].data"
+    post = r.obj(thing.get("data"), where)
+    post_id = r.ident(post, "id", where)
+    title = html.unescape(r.text(post, "title", where)).strip()
+    selftext = html.unescape(r.text(post, "selftext", where, default=""))
+    warn = Warnings(path, strict=strict)
+    paragraphs: list[str] = []
+    if selftext.strip() in GONE:
+        warn.add(None, "post-deleted", f"the post's text is {selftext.strip()}")
+    else:
+        paragraphs = _paragraphs(selftext)
+    link = post.get("url")
+    permalink = post.get("permalink")
+    source_url = None
+    if isinstance(permalink, str) and permalink.strip():
+        source_url = SITE + permalink if permalink.startswith("/") else permalink
+    if isinstance(link, str) and link.strip() and not post.get("is_self") and link != source_url:
+        paragraphs.append(html.unescape(link.strip()))  # a link post: the linked page is its text
+    if not title:
+        title = f"Reddit post {post_id}"
+        warn.add(None, "no-title", f"the post has no title; using {title!r}")
+    comments = build_comments(_comments(r, top[1], warn), warn)
+    return Article(
+        key=f"reddit-{post_id}",
+        format=FORMAT,
+        title=title,
+        paragraphs=paragraphs,
+        summary=summarize(paragraphs),
+        source_url=source_url,
+        comments=comments,
+        warnings=warn.items,
+    )

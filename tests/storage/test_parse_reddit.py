@@ -1,0 +1,181 @@
+"""The Reddit comments-page parser: post, comment tree, `more` stubs, entities, deleted, errors."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from storage.errors import ParseError
+from storage.models import Article
+from storage.parsers import parse_any, parse_bytes, parse_file
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+PAGE = DATA / "reddit_thread.json"
+
+
+@pytest.fixture(scope="module")
+def page() -> Article:
+    """The sample comments page, parsed."""
+    return parse_file(PAGE)
+
+
+def doc() -> list[Any]:
+    """A fresh copy of the sample page's JSON, to break in a test."""
+    return copy.deepcopy(json.loads(PAGE.read_text("utf-8")))
+
+
+def parse_doc(value: object, name: str = "page.json") -> Article:
+    """Parse a JSON value as a file called `name`."""
+    return parse_bytes(json.dumps(value).encode(), path=name, key="unused")
+
+
+def test_reddit_post_becomes_article_keyed_by_post_id(page: Article) -> None:
+    assert page.key == "reddit-1abc2d"
+    assert page.format == "reddit"
+    assert page.title == "Harbour Bridge reopens & tolls stay"
+    assert page.source_url == (
+        "https://www.reddit.com/r/harbourcity/comments/1abc2d/harbour_bridge_reopens/"
+    )
+    assert page.paragraphs == [
+        "The council says the bridge reopens Monday & tolls stay at <5 €.",
+        "Anyone crossing this week?",
+    ]
+
+
+def test_reddit_replies_nested_in_pre_order_with_siblings_by_time(page: Article) -> None:
+    assert [(c.key, c.depth, c.parent) for c in page.comments] == [
+        ("k0", 0, None),  # 08:13, listed second in the file
+        ("k1", 0, None),  # 09:00
+        ("k2", 1, 1),  # 09:30, listed after k3
+        ("k3", 1, 1),  # 10:00
+        ("k4", 2, 3),
+        ("k5", 0, None),
+        ("k6", 0, None),
+    ]
+    assert page.comments[1].created_at == datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
+    assert page.comments[1].source_id == "k1"
+
+
+def test_reddit_html_entities_in_body_decoded_once(page: Article) -> None:
+    by_key = {c.key: c for c in page.comments}
+    assert by_key["k1"].text == "Crossed it this morning. Smooth > the old potholes & no queue."
+    assert by_key["k5"].text == "My account is gone but this stays. Use `a < b` in code."
+    assert by_key["k4"].author == "zoë_å"
+    assert by_key["k4"].text == "Whatever they said — I disagree 🦊"
+
+
+def test_reddit_deleted_and_removed_bodies_are_deleted_and_keep_their_replies(
+    page: Article,
+) -> None:
+    by_key = {c.key: c for c in page.comments}
+    assert by_key["k3"].deleted and by_key["k3"].text == "" and by_key["k3"].author == "[deleted]"
+    assert by_key["k0"].deleted and by_key["k0"].author == "dana"  # [removed] by a moderator
+    assert by_key["k4"].parent == page.comments.index(by_key["k3"])
+
+
+def test_reddit_deleted_author_with_text_keeps_the_text(page: Article) -> None:
+    survivor = next(c for c in page.comments if c.key == "k5")
+    assert survivor.author == "[deleted]" and not survivor.deleted
+
+
+def test_reddit_more_stub_recorded_as_warning_with_count(page: Article) -> None:
+    assert [w.code for w in page.warnings] == ["more-comments"]
+    assert "3 more comments" in page.warnings[0].message
+    assert "'k1'" in page.warnings[0].message
+
+
+def test_reddit_has_no_spam_verdict_so_our_heuristics_decide(page: Article) -> None:
+    pitch = next(c for c in page.comments if c.key == "k6")
+    assert pitch.spam and "job-offer pitch" in pitch.spam_reasons
+
+
+def test_reddit_continue_this_thread_stub_is_a_warning() -> None:
+    value = doc()
+    value[1]["data"]["children"].append(
+        {"kind": "more", "data": {"count": 0, "id": "_", "parent_id": "t1_k1", "children": []}}
+    )
+    article = parse_doc(value)
+    assert [w.code for w in article.warnings] == ["more-comments", "more-comments"]
+    assert any("another page" in w.message for w in article.warnings)
+
+
+def test_reddit_link_post_keeps_the_link_as_its_text() -> None:
+    value = doc()
+    post = value[0]["data"]["children"][0]["data"]
+    post.update(is_self=False, selftext="", url="https://harbour.example/bridge")
+    assert parse_doc(value).paragraphs == ["https://harbour.example/bridge"]
+
+
+@pytest.mark.parametrize(
+    ("break_it", "where", "says"),
+    [
+        (lambda d: d.pop(), "the top level", "expected 2 Listings"),
+        (lambda d: d[0].update(kind="t3"), "[0].kind", "expected 'Listing'"),
+        (lambda d: d[0]["data"].update(children=[]), "[0].data.children", "empty"),
+        (
+            lambda d: d[0]["data"]["children"][0].update(kind="t1"),
+            "[0].data.children[0].kind",
+            "t3",
+        ),
+        (lambda d: d[1]["data"].update(children=None), "[1].data.children", "found null"),
+        (lambda d: d[1]["data"]["children"].insert(3, 7), "[1].data.children[3]", "found a number"),
+        (
+            lambda d: d[1]["data"]["children"][0]["data"].update(replies=[]),
+            "[1].data.children[0].data.replies",
+            "expected an object, found an array",
+        ),
+        (
+            lambda d: d[1]["data"]["children"][0]["data"].update(body=5),
+            "[1].data.children[0].data.body",
+            "expected a string",
+        ),
+        (
+            lambda d: d[1]["data"]["children"][1]["data"].pop("id"),
+            "[1].data.children[1].data.id",
+            "expected an id",
+        ),
+    ],
+)
+def test_reddit_wrong_shape_names_the_json_path(
+    break_it: Callable[[list[Any]], object], where: str, says: str
+) -> None:
+    value = doc()
+    break_it(value)
+    with pytest.raises(ParseError) as caught:
+        parse_doc(value)
+    assert caught.value.path == "page.json"
+    assert caught.value.problem.startswith(f"at {where}: ")
+    assert says in caught.value.problem
+
+
+def test_reddit_wrong_shape_file_names_nested_path() -> None:
+    with pytest.raises(
+        ParseError, match=r"\[1\]\.data\.children\[1\]\.data\.replies\.data\.children\[0\]"
+    ):
+        parse_file(DATA / "reddit_wrong_shape.json")
+
+
+def test_reddit_invalid_json_names_the_line() -> None:
+    text = PAGE.read_text("utf-8").replace('"Same here."', '"Same here.",,', 1)
+    with pytest.raises(ParseError) as caught:
+        parse_any(text.encode(), "page.json")
+    assert caught.value.line == text[: text.index(",,")].count("\n") + 1
+    assert "not valid JSON" in caught.value.problem
+
+
+def test_json_neither_reddit_nor_hn_is_refused() -> None:
+    with pytest.raises(ParseError, match="neither a Reddit comments page"):
+        parse_any(b'{"hello": "world"}', "other.json")
+
+
+def test_text_dump_that_starts_with_a_bracket_is_still_a_text_dump() -> None:
+    dump = "[Update] Bridge reopens\n\nThe bridge reopened.\n\n  • Ana\n\n    Good.\n"
+    (article,) = parse_any(dump.encode(), "update.txt")
+    assert article.format == "textdump" and article.key == "update"
+    assert article.title == "[Update] Bridge reopens"
