@@ -22,7 +22,7 @@ from bot import render
 from bot.replay.plan import Mode, Pace
 from bot.services import Services
 from storage import feed
-from storage.loader import DUMP_SUFFIXES, load_file
+from storage.loader import SOURCE_SUFFIXES, load_source
 from storage.models import FileReport, LoadReport
 from storage.queries import get_article
 
@@ -48,7 +48,7 @@ class WatchState:
 
     folder: Path
     running: bool = False
-    files_loaded: int = 0
+    articles_loaded: int = 0
     waiting: dict[str, float] = field(default_factory=dict)  # path -> time of its last change
     failures: list[FileReport] = field(default_factory=list)
 
@@ -279,7 +279,7 @@ class Announcer:
                     path = Path(raw)
                     if (
                         change is not Change.deleted
-                        and path.suffix.lower() in DUMP_SUFFIXES
+                        and path.suffix.lower() in SOURCE_SUFFIXES
                         and not path.name.startswith(".")
                     ):
                         state.waiting[raw] = (
@@ -300,14 +300,15 @@ class Announcer:
             path = Path(raw)
             if not await asyncio.to_thread(path.is_file):
                 continue
-            try:
-                report = await load_file(self.store, path)
+            try:  # one report per article: a Disqus export holds many
+                reports = [r async for r in load_source(self.store, path)]
             except Exception:  # the watcher must outlive any one bad file
                 log.exception("watch: loading %s failed", path)
                 continue
-            if report.status == "failed":
-                log.warning("watch: %s", report.error)
-                state.failures = [*state.failures[-9:], report]
-            elif report.status != "unchanged":
-                state.files_loaded += 1
-            self.record_load("watched folder", LoadReport(files=[report]))
+            for report in reports:
+                if report.status == "failed":
+                    log.warning("watch: %s", report.error)
+                    state.failures = [*state.failures[-9:], report]
+                elif report.status != "unchanged":
+                    state.articles_loaded += 1
+            self.record_load("watched folder", LoadReport(files=reports))

@@ -39,7 +39,8 @@ async def status_text(
     else:
         state = "watching" if watch.running else "not running"
         lines.append(
-            f"**Watched folder** `{render.escape(str(watch.folder))}`: {state}, {watch.files_loaded} files loaded,"
+            f"**Watched folder** `{render.escape(str(watch.folder))}`: {state},"
+            f" {watch.articles_loaded} articles loaded,"
             f" {len(watch.waiting)} waiting to settle"
         )
         lines += [f"• failed: {render.escape(f.error or f.path)}" for f in watch.failures]

@@ -251,3 +251,23 @@ async def test_config_without_options_shows_settings_and_member_is_refused(
     assert refused.ephemeral and "Only this bot's admins" in (refused.content or "")
     again = await config(fake_discord, world.guild, world.channel, world.admin)
     assert "not set" in again
+
+
+async def test_reddit_page_dropped_into_watched_folder_is_announced(
+    fake_discord: FakeDiscord, world: World, start_bot: StartBot, watching: Path
+) -> None:
+    await start_bot()
+    await config(
+        fake_discord, world.guild, world.channel, world.admin, announce_channel=world.channel
+    )
+    data = (Path(__file__).parents[1] / "data" / "reddit_thread.json").read_bytes()
+    (watching / "thread.json").write_bytes(data)
+    found = await fake_discord.wait_for(
+        lambda: [
+            m
+            for m in fake_discord.messages(world.channel)
+            if m.embeds and "reddit-" in m.embeds[0]["footer"]["text"]
+        ],
+        timeout=15,
+    )
+    assert len(found) == 1
