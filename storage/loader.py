@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import os
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -27,19 +28,74 @@ Progress = Callable[[int, int, Path], None]
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files named directly, and source files found recursively in directories (hidden ones skipped)."""
+    """Files named directly, and source files found recursively in directories (hidden ones skipped).
+
+    A generator that holds one directory's names at a time, never the whole tree: a load's memory
+    does not grow with the number of files.
+    """
     for path in paths:
         if path.is_dir():
-            for found in sorted(path.rglob("*")):
-                rel = found.relative_to(path).parts
-                if (
-                    found.is_file()
-                    and found.suffix.lower() in SOURCE_SUFFIXES
-                    and not any(part.startswith(".") for part in rel)
-                ):
-                    yield found
+            yield from _walk(path)
         else:
             yield path
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Source files under `folder` in sorted order, depth first, skipping hidden entries."""
+    try:
+        with os.scandir(folder) as entries:
+            names = sorted(
+                (e.name, e.is_dir(follow_symlinks=False))
+                for e in entries
+                if not e.name.startswith(".")
+            )
+    except OSError as exc:
+        log.warning("cannot list %s: %s", folder, exc)
+        return
+    for name, is_dir in names:
+        child = folder / name
+        if is_dir:
+            yield from _walk(child)
+        elif child.suffix.lower() in SOURCE_SUFFIXES and child.is_file():
+            yield child
+
+
+_CLAIMS_TABLE = "CREATE TEMP TABLE IF NOT EXISTS load_claims (run INTEGER, key TEXT, path TEXT, PRIMARY KEY (run, key))"
+
+
+class Claims:
+    """Which file claimed each article key during one load, so two files cannot overwrite each other.
+
+    Kept in a temporary table of the writer connection rather than a dict: memory stays flat however
+    many files a load has.
+    """
+
+    _runs = 0
+
+    def __init__(self, store: Storage) -> None:
+        Claims._runs += 1
+        self.store = store
+        self.run = Claims._runs
+
+    async def claim(self, key: str, path: Path) -> None:
+        """Claim `key` for `path`; StorageError if another file of this load claimed it first."""
+        async with self.store.transaction() as db:
+            await db.execute(_CLAIMS_TABLE)
+            await db.execute(
+                "INSERT OR IGNORE INTO load_claims VALUES (?, ?, ?)", (self.run, key, str(path))
+            )
+            rows = await db.execute_fetchall(
+                "SELECT path FROM load_claims WHERE run = ? AND key = ?", (self.run, key)
+            )
+        owner = next(iter(rows))[0]
+        if owner != str(path):
+            raise StorageError(f"article key {key!r} is already taken by {owner} in this load")
+
+    async def release(self) -> None:
+        """Forget this load's claims."""
+        async with self.store.transaction() as db:
+            await db.execute(_CLAIMS_TABLE)
+            await db.execute("DELETE FROM load_claims WHERE run = ?", (self.run,))
 
 
 def content_hash(data: bytes) -> str:
@@ -48,7 +104,7 @@ def content_hash(data: bytes) -> str:
 
 
 async def load_file(
-    store: Storage, path: Path, *, strict: bool = False, claimed: dict[str, Path] | None = None
+    store: Storage, path: Path, *, strict: bool = False, claimed: Claims | None = None
 ) -> FileReport:
     """Load one file; never raises for a bad file, reports it as failed.
 
@@ -70,7 +126,7 @@ async def load_file(
 
 
 async def load_source(
-    store: Storage, path: Path, *, strict: bool = False, claimed: dict[str, Path] | None = None
+    store: Storage, path: Path, *, strict: bool = False, claimed: Claims | None = None
 ) -> AsyncIterator[FileReport]:
     """Load every article of one file, each in its own transaction, yielding a report per article.
 
@@ -89,16 +145,14 @@ async def load_source(
 
 
 async def _load_dump(
-    store: Storage, path: Path, *, strict: bool, claimed: dict[str, Path] | None
+    store: Storage, path: Path, *, strict: bool, claimed: Claims | None
 ) -> FileReport:
     """A text dump: one article keyed by the file name, skipped unparsed when its bytes are known."""
     shown = str(path)
     key = article_key(path)
     try:
         if claimed is not None:
-            other = claimed.setdefault(key, path)
-            if other != path:
-                raise StorageError(f"article key {key!r} is already taken by {other} in this load")
+            await claimed.claim(key, path)
         try:
             data = await asyncio.to_thread(path.read_bytes)
         except OSError as exc:
@@ -130,7 +184,7 @@ async def _load_dump(
 
 
 async def _load_sourced(
-    store: Storage, path: Path, *, strict: bool, claimed: dict[str, Path] | None
+    store: Storage, path: Path, *, strict: bool, claimed: Claims | None
 ) -> AsyncIterator[FileReport]:
     """A Disqus export, Reddit page or HN item: articles keyed by source ids, saved one by one.
 
@@ -166,17 +220,13 @@ async def _load_sourced(
             articles.close()
 
 
-async def _save(
-    store: Storage, article: Article, path: Path, claimed: dict[str, Path] | None
-) -> FileReport:
+async def _save(store: Storage, article: Article, path: Path, claimed: Claims | None) -> FileReport:
     """Store one article of a sourced file; unchanged when its parsed content is what is stored."""
     shown = str(path)
     key = article.key
     try:
         if claimed is not None:
-            other = claimed.setdefault(key, path)
-            if other != path:
-                raise StorageError(f"article key {key!r} is already taken by {other} in this load")
+            await claimed.claim(key, path)
         # Hashed by content, not by file bytes: one new post in a forum export leaves the other
         # threads' hashes, and so their rows, alone.
         digest = content_hash(article.model_dump_json().encode())
@@ -215,15 +265,19 @@ async def iter_load(
     Streaming: only one file's content (one thread of an export) is in memory at a time; a bad file
     never stops the rest.
     """
-    files = list(iter_files(paths))
-    claimed: dict[str, Path] = {}
-    for done, path in enumerate(files, 1):
-        async for result in load_source(store, path, strict=strict, claimed=claimed):
-            if result.status == "failed":
-                log.info("failed to load %s: %s", path, result.error)
-            yield result
-        if progress is not None:
-            progress(done, len(files), path)
+    paths = list(paths)
+    total = sum(1 for _ in iter_files(paths)) if progress is not None else 0  # counted, not kept
+    claimed = Claims(store)
+    try:
+        for done, path in enumerate(iter_files(paths), 1):
+            async for result in load_source(store, path, strict=strict, claimed=claimed):
+                if result.status == "failed":
+                    log.info("failed to load %s: %s", path, result.error)
+                yield result
+            if progress is not None:
+                progress(done, total, path)
+    finally:
+        await claimed.release()
 
 
 async def load_paths(
