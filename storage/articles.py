@@ -8,6 +8,7 @@ import aiosqlite
 
 from storage.db import Storage, utcnow
 from storage.models import Article, Comment, LoadStatus
+from storage.read import fetch_one
 
 
 def _comment_row(article_id: int, c: Comment) -> tuple[object, ...]:
@@ -42,10 +43,7 @@ _UPDATE_COMMENT = (
 
 async def stored_hash(store: Storage, key: str) -> str | None:
     """The content hash recorded for article `key`, or None if it is not stored."""
-    async with store.reader.execute(
-        "SELECT content_hash FROM articles WHERE key = ?", (key,)
-    ) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(store.reader, "SELECT content_hash FROM articles WHERE key = ?", (key,))
     return row[0] if row else None
 
 

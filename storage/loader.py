@@ -17,6 +17,7 @@ from storage.db import Storage
 from storage.errors import ParseError, StorageError
 from storage.models import Article, FileReport, LoadReport, LoadStatus, ParseWarning
 from storage.parsers import article_key, iter_file, parse_bytes, read_head, sniff
+from storage.read import fetch_one
 
 log = logging.getLogger(__name__)
 
@@ -249,10 +250,7 @@ async def _save(store: Storage, article: Article, path: Path, claimed: Claims | 
 
 async def _count(store: Storage, key: str) -> int:
     """Stored comment count of article `key`."""
-    async with store.reader.execute(
-        "SELECT comment_count FROM articles WHERE key = ?", (key,)
-    ) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(store.reader, "SELECT comment_count FROM articles WHERE key = ?", (key,))
     return row[0] if row else 0
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from storage.db import Storage
 from storage.models import Article, ArticleSummary, Comment, ParseWarning, StoredArticle
+from storage.read import fetch_all, fetch_one
 
 # Snippet highlight markers: private-use characters that archive text cannot plausibly contain,
 # so the renderer can escape the text first and turn these into bold afterwards.
@@ -88,16 +89,17 @@ def _comment(row: sqlite3.Row | tuple) -> Comment:
 
 async def get_article(store: Storage, key: str) -> StoredArticle | None:
     """The whole article `key` with its comments in order, or None."""
-    async with store.reader.execute(
-        f"SELECT {_ARTICLE_COLS} FROM articles WHERE key = ?", (key,)
-    ) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(
+        store.reader, f"SELECT {_ARTICLE_COLS} FROM articles WHERE key = ?", (key,)
+    )
     if row is None:
         return None
-    async with store.reader.execute(
-        f"SELECT {_COMMENT_COLS} FROM comments WHERE article_id = ? ORDER BY position", (row[0],)
-    ) as cur:
-        comments = [_comment(r) for r in await cur.fetchall()]
+    rows = await fetch_all(
+        store.reader,
+        f"SELECT {_COMMENT_COLS} FROM comments WHERE article_id = ? ORDER BY position",
+        (row[0],),
+    )
+    comments = [_comment(r) for r in rows]
     article = Article(
         key=row[1],
         format=row[2],
@@ -121,27 +123,26 @@ async def get_article(store: Storage, key: str) -> StoredArticle | None:
 
 async def article_key(store: Storage, article_id: int) -> str | None:
     """The key of the article with database id `article_id`."""
-    async with store.reader.execute("SELECT key FROM articles WHERE id = ?", (article_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(store.reader, "SELECT key FROM articles WHERE id = ?", (article_id,))
     return row[0] if row else None
 
 
 async def count_articles(store: Storage) -> int:
     """How many articles are stored."""
-    async with store.reader.execute("SELECT count(*) FROM articles") as cur:
-        return (await cur.fetchone())[0]  # type: ignore[index]
+    row = await fetch_one(store.reader, "SELECT count(*) FROM articles")
+    return int(row[0]) if row else 0
 
 
 async def list_articles(
     store: Storage, *, offset: int = 0, limit: int = 10
 ) -> list[ArticleSummary]:
     """A page of articles, newest first (ties by key, so pages are stable)."""
-    async with store.reader.execute(
+    rows = await fetch_all(
+        store.reader,
         "SELECT id, key, title, comment_count, created_at FROM articles"
         " ORDER BY created_at DESC, key LIMIT ? OFFSET ?",
         (limit, offset),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     return [
         ArticleSummary(
             id=r[0],
@@ -157,13 +158,13 @@ async def list_articles(
 async def suggest_articles(store: Storage, text: str, *, limit: int = 25) -> list[ArticleSummary]:
     """Articles whose key starts with, or whose title contains, `text` (for autocomplete)."""
     like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    async with store.reader.execute(
+    rows = await fetch_all(
+        store.reader,
         "SELECT id, key, title, comment_count, created_at FROM articles"
         " WHERE key LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\'"
         " ORDER BY (key = ?) DESC, created_at DESC, key LIMIT ?",
         (like[1:], like, text, limit),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     return [
         ArticleSummary(
             id=r[0],
@@ -178,13 +179,13 @@ async def suggest_articles(store: Storage, text: str, *, limit: int = 25) -> lis
 
 async def article_counts(store: Storage, article_id: int) -> ArticleCounts:
     """Comment, thread, participant, spam and deleted counts of one article."""
-    async with store.reader.execute(
+    r = await fetch_one(
+        store.reader,
         "SELECT count(*), coalesce(sum(parent IS NULL), 0), count(DISTINCT author),"
         " coalesce(sum(spam), 0), coalesce(sum(deleted), 0), coalesce(max(depth), 0)"
         " FROM comments WHERE article_id = ?",
         (article_id,),
-    ) as cur:
-        r = await cur.fetchone()
+    )
     assert r is not None
     return ArticleCounts(
         comments=r[0], threads=r[1], participants=r[2], spam=r[3], deleted=r[4], max_depth=r[5]
@@ -228,12 +229,12 @@ def _fts_search(table: str, columns: str, joins: str) -> _FtsSearch:
 
 async def _run_fts(db: aiosqlite.Connection, search: _FtsSearch, query: str, limit: int) -> list:
     """The best `limit` matches of a broad query are its newest; of any other, the best ranked."""
-    async with db.execute(search.probe, {"query": query, "broad": RANKED_MAX}) as cur:
-        broad = await cur.fetchone() is not None
-    async with db.execute(
-        search.newest if broad else search.ranked, {"query": query, "limit": limit}
-    ) as cur:
-        return list(await cur.fetchall())
+    broad = bool(await db.execute_fetchall(search.probe, {"query": query, "broad": RANKED_MAX}))
+    return list(
+        await db.execute_fetchall(
+            search.newest if broad else search.ranked, {"query": query, "limit": limit}
+        )
+    )
 
 
 async def _fts(store: Storage, search: _FtsSearch, query: str, limit: int) -> list[tuple]:
@@ -286,11 +287,11 @@ async def corpus_stats(store: Storage, *, top: int = 5) -> CorpusStats:
     """
     articles = await count_articles(store)
     db = store.searcher
-    async with db.execute(
+    totals = await fetch_one(
+        db,
         "SELECT count(*), count(DISTINCT author), coalesce(sum(spam), 0), coalesce(sum(deleted), 0)"
-        " FROM comments"
-    ) as cur:
-        totals = await cur.fetchone()
+        " FROM comments",
+    )
     assert totals is not None
     async with db.execute(
         "SELECT author, count(*) AS n FROM comments WHERE spam = 0 GROUP BY author"
@@ -298,11 +299,11 @@ async def corpus_stats(store: Storage, *, top: int = 5) -> CorpusStats:
         (top,),
     ) as cur:
         tops = [TopCommenter(author=r[0], comments=r[1]) for r in await cur.fetchall()]
-    async with db.execute(
+    deep = await fetch_one(
+        db,
         "SELECT c.depth, a.key, a.title FROM comments c JOIN articles a ON a.id = c.article_id"
-        " ORDER BY c.depth DESC, a.key LIMIT 1"
-    ) as cur:
-        deep = await cur.fetchone()
+        " ORDER BY c.depth DESC, a.key LIMIT 1",
+    )
     return CorpusStats(
         articles=articles,
         comments=totals[0],
