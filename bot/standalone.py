@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import sys
+from typing import Any
 
 import discord
 from discord.ext import commands
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 class ThreadReplayBot(commands.Bot):
     """The bot `threadreplay run` starts: guild events only, no message content, no pings."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, **options: Any) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
         super().__init__(
@@ -27,6 +28,7 @@ class ThreadReplayBot(commands.Bot):
             intents=intents,
             allowed_mentions=NO_MENTIONS,
             owner_ids=set(settings.owner_ids) or None,
+            **options,  # discord.py client options, e.g. guild_ready_timeout
         )
         self.settings = settings
 
@@ -48,15 +50,18 @@ class ThreadReplayBot(commands.Bot):
         )
 
 
-async def _serve(settings: Settings) -> None:
+async def serve(settings: Settings, **options: Any) -> None:
+    """Run the bot until it is closed (SIGTERM and SIGINT close it cleanly)."""
     token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
-    async with ThreadReplayBot(settings) as bot:
+    async with ThreadReplayBot(settings, **options) as bot:
         # SIGTERM (systemd, docker stop) closes the bot cleanly: extensions unload, replays stop at a
         # safe point and stay "running" in the ledger, so the next start resumes them.
         loop = asyncio.get_running_loop()
+        closing: list[asyncio.Task[None]] = []  # held, so the close is never garbage-collected mid-way
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+            loop.add_signal_handler(sig, lambda: closing.append(asyncio.create_task(bot.close())))
         await bot.start(token)
+        await asyncio.gather(*closing)
 
 
 def run(settings: Settings) -> int:
@@ -71,7 +76,7 @@ def run(settings: Settings) -> int:
     discord.VoiceClient.warn_nacl = False
     discord.VoiceClient.warn_dave = False
     try:
-        asyncio.run(_serve(settings))
+        asyncio.run(serve(settings))
     except discord.LoginFailure:
         print(
             "threadreplay: Discord rejected DISCORD_TOKEN (401 Unauthorized): reset the token in the"

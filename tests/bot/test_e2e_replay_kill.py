@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import os
 import random
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -58,6 +59,12 @@ class Child:
             lambda: len(self.fake.calls_to(SYNC)) > synced and self.fake.gateway.connected,
             timeout=20,
         )
+
+    async def terminate(self) -> int:
+        """SIGTERM, as systemd or `docker stop` would; returns the exit code."""
+        assert self.proc is not None
+        self.proc.terminate()
+        return await asyncio.wait_for(self.proc.wait(), timeout=20)
 
     async def kill(self) -> None:
         """SIGKILL and reap."""
@@ -134,3 +141,32 @@ async def test_sigkill_at_random_moments_then_restart_equals_uninterrupted_repla
     assert len(executes) == 60
     threads = fake_discord.threads(world.channel)
     assert len(threads) == len({t.id for t in threads}) == 10  # one thread per top-level comment
+
+
+async def test_sigterm_stops_cleanly_between_messages_and_the_next_start_resumes(
+    fake_discord: FakeDiscord, world: World, bot_env: Path
+) -> None:
+    write_dump(
+        bot_env / "seeds" / "twenty.txt",
+        "Twenty",
+        [(f"u{i}", 0, f"Comment {i}.") for i in range(20)],
+    )
+    db = bot_env / "bot.db"
+    child = Child(fake_discord, bot_env / "child.log")
+    try:
+        await child.start()
+        await slash(fake_discord, world, "replay start", article="twenty", pace="steady")
+        await fake_discord.wait_for(lambda: len(bodies(fake_discord, world)) >= 4)
+        assert await child.terminate() == 0
+        assert replay_states(db)[-1][0] == "running"  # kept running in the ledger: resumed at start
+        with sqlite3.connect(db) as conn:
+            assert conn.execute(
+                "SELECT count(*) FROM replay_steps WHERE status = 'sending'"
+            ).fetchone() == (0,)
+        stopped_at = len(bodies(fake_discord, world))
+        await child.start()
+        await wait_state(fake_discord, db, "finished", within=60)
+    finally:
+        await child.kill()
+    assert stopped_at < 20
+    assert bodies(fake_discord, world) == [f"Comment {i}." for i in range(20)]
