@@ -104,7 +104,9 @@ async def wait_finished(db: Path, count: int, within: float) -> None:
         if len(states) == count and all(s == "finished" for s in states):
             return
         if any(s in ("paused", "stopped") for s in states):
-            raise RuntimeError(f"a replay did not finish: {states}")
+            with contextlib.closing(sqlite3.connect(db)) as conn:
+                reasons = conn.execute("SELECT state, reason FROM replays ORDER BY id").fetchall()
+            raise RuntimeError(f"a replay did not finish: {reasons}")
         await asyncio.sleep(0.05)
     raise TimeoutError(f"replays not finished within {within:.0f} s")
 

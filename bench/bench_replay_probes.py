@@ -11,7 +11,7 @@ import os
 import platform
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import discord
@@ -69,9 +69,11 @@ def pacer_releases() -> Iterator[dict[int, list[float]]]:
     released: dict[int, list[float]] = {}
     original = pacer_class.webhook_message
 
-    async def observed(self: object, channel_id: int) -> None:
-        await original(self, channel_id)
-        released.setdefault(channel_id, []).append(time.monotonic())
+    @contextlib.asynccontextmanager
+    async def observed(self: object, channel_id: int) -> AsyncIterator[None]:
+        async with original(self, channel_id):
+            released.setdefault(channel_id, []).append(time.monotonic())
+            yield
 
     pacer_class.webhook_message = observed
     try:

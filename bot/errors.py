@@ -22,15 +22,18 @@ class NotAdmin(app_commands.CheckFailure):
     """Raised by the admin check; its message is shown to the user."""
 
 
+async def answer(interaction: discord.Interaction, text: str) -> None:
+    """Answer ephemerally, as the response or (after a deferral) as a follow-up; never pings."""
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    else:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
 async def reply_ephemeral(interaction: discord.Interaction, text: str) -> None:
-    """Answer ephemerally whether or not the interaction was already responded to or deferred."""
+    """`answer`, for the error path: a failure to answer is logged, not raised again."""
     try:
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-        else:
-            await interaction.response.send_message(
-                text, ephemeral=True, allowed_mentions=NO_MENTIONS
-            )
+        await answer(interaction, text)
     except discord.HTTPException as exc:
         log.warning("could not send an error reply for interaction %s: %s", interaction.id, exc)
 

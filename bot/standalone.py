@@ -57,7 +57,9 @@ async def serve(settings: Settings, **options: Any) -> None:
         # SIGTERM (systemd, docker stop) closes the bot cleanly: extensions unload, replays stop at a
         # safe point and stay "running" in the ledger, so the next start resumes them.
         loop = asyncio.get_running_loop()
-        closing: list[asyncio.Task[None]] = []  # held, so the close is never garbage-collected mid-way
+        closing: list[
+            asyncio.Task[None]
+        ] = []  # held, so the close is never garbage-collected mid-way
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, lambda: closing.append(asyncio.create_task(bot.close())))
         await bot.start(token)

@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.checks import require_admin
-from bot.errors import UserError, handle_command_error
+from bot.errors import UserError, answer, handle_command_error
 from bot.feed import Announcer
 from bot.services import Services
 from bot.status import status_text
@@ -141,11 +141,7 @@ class AdminCog(commands.Cog, name="ReplayAdmin"):
         else:
             synced = await tree.sync()
             where = "every server"
-        await interaction.followup.send(
-            f"Synced {len(synced)} commands to {where}.",
-            ephemeral=True,
-            allowed_mentions=render.NO_MENTIONS,
-        )
+        await answer(interaction, f"Synced {len(synced)} commands to {where}.")
 
     @replayadmin.command(name="config", description="Show or change this server's feed settings")
     @app_commands.describe(

@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot import render
 from bot.checks import is_admin
 from bot.cogs.articles import article_choices, resolve_article
-from bot.errors import UserError, handle_command_error
+from bot.errors import UserError, answer, handle_command_error
 from bot.replay.engine import CardFactory
 from bot.replay.manager import ReplayManager
 from bot.replay.plan import Mode, Pace, build_plan
@@ -158,11 +158,10 @@ class ReplayCog(commands.Cog, name="Replay"):
             include_spam=include_spam,
             started_by=interaction.user.id,
         )
-        await interaction.followup.send(
+        await answer(
+            interaction,
             f"Replay started in {target.mention} ({started.mode}, pace {started.pace}). "
             "Follow it with `/replay status`.",
-            ephemeral=True,
-            allowed_mentions=render.NO_MENTIONS,
         )
 
     async def start_from_card(self, interaction: discord.Interaction, article_id: int) -> None:
@@ -187,10 +186,8 @@ class ReplayCog(commands.Cog, name="Replay"):
             if message is not None and isinstance(target, discord.TextChannel)
             else None,
         )
-        await interaction.followup.send(
-            "Replay started below this card. Follow it with `/replay status`.",
-            ephemeral=True,
-            allowed_mentions=render.NO_MENTIONS,
+        await answer(
+            interaction, "Replay started below this card. Follow it with `/replay status`."
         )
 
     @replay.command(name="status", description="Progress of the replay in this channel")
@@ -221,11 +218,7 @@ class ReplayCog(commands.Cog, name="Replay"):
         target = self._target(interaction, channel)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.manager.pause(target.id, interaction.user.display_name)
-        await interaction.followup.send(
-            "Replay paused. `/replay resume` carries on where it stopped.",
-            ephemeral=True,
-            allowed_mentions=render.NO_MENTIONS,
-        )
+        await answer(interaction, "Replay paused. `/replay resume` carries on where it stopped.")
 
     @replay.command(name="resume", description="Carry on with a paused replay")
     @app_commands.describe(channel="The channel the replay posts into (default: this one)")
@@ -235,9 +228,7 @@ class ReplayCog(commands.Cog, name="Replay"):
         self._check_bot_permissions(target)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.manager.resume(target.id)
-        await interaction.followup.send(
-            "Replay resumed.", ephemeral=True, allowed_mentions=render.NO_MENTIONS
-        )
+        await answer(interaction, "Replay resumed.")
 
     @replay.command(name="stop", description="Stop the replay in this channel for good")
     @app_commands.describe(channel="The channel the replay posts into (default: this one)")
@@ -246,10 +237,8 @@ class ReplayCog(commands.Cog, name="Replay"):
         target = self._target(interaction, channel)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.manager.stop(target.id, interaction.user.display_name)
-        await interaction.followup.send(
-            "Replay stopped. What was posted stays; `/replay undo` removes it.",
-            ephemeral=True,
-            allowed_mentions=render.NO_MENTIONS,
+        await answer(
+            interaction, "Replay stopped. What was posted stays; `/replay undo` removes it."
         )
 
     @replay.command(
@@ -261,11 +250,7 @@ class ReplayCog(commands.Cog, name="Replay"):
         target = self._target(interaction, channel)
         await interaction.response.defer(ephemeral=True, thinking=True)
         messages, threads = await self.manager.undo(target.id, interaction.user.display_name)
-        await interaction.followup.send(
-            f"Undone: {messages} messages and {threads} threads deleted.",
-            ephemeral=True,
-            allowed_mentions=render.NO_MENTIONS,
-        )
+        await answer(interaction, f"Undone: {messages} messages and {threads} threads deleted.")
 
     @replay.command(
         name="update", description="Bring a finished replay up to date with its changed source"
@@ -286,10 +271,9 @@ class ReplayCog(commands.Cog, name="Replay"):
         if replay is None:
             raise UserError(f"`{key}` has not been replayed in {target.mention}.")
         report = await update_replay(self.manager, replay)
-        await interaction.followup.send(
+        await answer(
+            interaction,
             f"Updated: {report.added} new comments posted, {report.edited} edited, {report.removed} removed.",
-            ephemeral=True,
-            allowed_mentions=render.NO_MENTIONS,
         )
 
     @replay.command(
@@ -319,10 +303,9 @@ class ReplayCog(commands.Cog, name="Replay"):
                 page, ephemeral=True, allowed_mentions=render.NO_MENTIONS
             )
         if len(pages) > 5:
-            await interaction.followup.send(
+            await answer(
+                interaction,
                 f"…and {len(pages) - 5} more pages: `threadreplay preview {key}` shows everything.",
-                ephemeral=True,
-                allowed_mentions=render.NO_MENTIONS,
             )
 
     start.autocomplete("article")(article_autocomplete)
