@@ -116,6 +116,18 @@ class ReplayCog(commands.Cog, name="Replay"):
             "Replays go into a text or forum channel; pick one with the `channel` option."
         )
 
+    async def _moderate(
+        self, interaction: discord.Interaction, channel: Target | None, *, posts: bool
+    ) -> Target:
+        """The checks every changing command makes, then the deferral: Manage Threads (or admin), a
+        text or forum target, and (when the command will post) the bot's own permissions there."""
+        self._require_manage_threads(interaction)
+        target = self._target(interaction, channel)
+        if posts:
+            self._check_bot_permissions(target)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        return target
+
     async def _key(self, value: str) -> str:
         return (await resolve_article(self.services.store, value)).article.key
 
@@ -144,10 +156,7 @@ class ReplayCog(commands.Cog, name="Replay"):
         pace: Literal["fast", "steady", "natural"] = "fast",
         include_spam: bool = False,
     ) -> None:
-        self._require_manage_threads(interaction)
-        target = self._target(interaction, channel)
-        self._check_bot_permissions(target)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        target = await self._moderate(interaction, channel, posts=True)
         key = await self._key(article)
         started = await self.manager.start(
             article_key=key,
@@ -214,28 +223,21 @@ class ReplayCog(commands.Cog, name="Replay"):
     @replay.command(name="pause", description="Pause the replay in this channel")
     @app_commands.describe(channel="The channel the replay posts into (default: this one)")
     async def pause(self, interaction: discord.Interaction, channel: Target | None = None) -> None:
-        self._require_manage_threads(interaction)
-        target = self._target(interaction, channel)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        target = await self._moderate(interaction, channel, posts=False)
         await self.manager.pause(target.id, interaction.user.display_name)
         await answer(interaction, "Replay paused. `/replay resume` carries on where it stopped.")
 
     @replay.command(name="resume", description="Carry on with a paused replay")
     @app_commands.describe(channel="The channel the replay posts into (default: this one)")
     async def resume(self, interaction: discord.Interaction, channel: Target | None = None) -> None:
-        self._require_manage_threads(interaction)
-        target = self._target(interaction, channel)
-        self._check_bot_permissions(target)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        target = await self._moderate(interaction, channel, posts=True)
         await self.manager.resume(target.id)
         await answer(interaction, "Replay resumed.")
 
     @replay.command(name="stop", description="Stop the replay in this channel for good")
     @app_commands.describe(channel="The channel the replay posts into (default: this one)")
     async def stop(self, interaction: discord.Interaction, channel: Target | None = None) -> None:
-        self._require_manage_threads(interaction)
-        target = self._target(interaction, channel)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        target = await self._moderate(interaction, channel, posts=False)
         await self.manager.stop(target.id, interaction.user.display_name)
         await answer(
             interaction, "Replay stopped. What was posted stays; `/replay undo` removes it."
@@ -246,9 +248,7 @@ class ReplayCog(commands.Cog, name="Replay"):
     )
     @app_commands.describe(channel="The channel the replay posted into (default: this one)")
     async def undo(self, interaction: discord.Interaction, channel: Target | None = None) -> None:
-        self._require_manage_threads(interaction)
-        target = self._target(interaction, channel)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        target = await self._moderate(interaction, channel, posts=False)
         messages, threads = await self.manager.undo(target.id, interaction.user.display_name)
         await answer(interaction, f"Undone: {messages} messages and {threads} threads deleted.")
 
@@ -262,10 +262,7 @@ class ReplayCog(commands.Cog, name="Replay"):
     async def update(
         self, interaction: discord.Interaction, article: str, channel: Target | None = None
     ) -> None:
-        self._require_manage_threads(interaction)
-        target = self._target(interaction, channel)
-        self._check_bot_permissions(target)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        target = await self._moderate(interaction, channel, posts=True)
         key = await self._key(article)
         replay = await ledger.latest_replay_of(self.services.store, target.id, key)
         if replay is None:
