@@ -47,7 +47,7 @@ Timings = dict[str, list[float]]
 Case = tuple[str, tuple[object, ...]]  # (kind, arguments of the call)
 
 _SEARCH_KINDS = ("common", "common", "mid", "mid", "rare", "rare", "phrase", "phrase", "prefix",
-                 "prefix", "boolean", "author", "invalid", "invalid")  # fmt: skip
+                 "prefix", "boolean", "author", "invalid", "invalid", "words", "words")  # fmt: skip
 # The worst cases a user can type, always included: the most frequent words, a phrase of them,
 # one- and two-letter prefixes, an OR of two giants, and broken syntax made of frequent words.
 _WORST = (("common", "the"), ("common", "the of and to"), ("phrase", '"of the"'),
@@ -79,6 +79,11 @@ def search_cases(count: int, seed: int) -> list[tuple[str, str]]:
             query = b[: rng.randint(2, 4)] + "*"
         elif kind == "boolean":
             query = rng.choice(_BOOLEAN).format(a=a, b=b)
+        elif kind == "words":  # typed like a sentence: frequent words around one or two others
+            picked = [rng.choice(words[:30]) for _ in range(rng.randint(1, 3))]
+            picked += [rng.choice(words[30:2000]) for _ in range(rng.randint(1, 2))]
+            rng.shuffle(picked)
+            query = " ".join(picked)
         elif kind == "author":
             query = rng.choice(authors[:2000])
         else:
