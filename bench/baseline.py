@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from storage.articles import comment_row
 from storage.db import PRAGMAS, migrations
 from storage.loader import content_hash
 from storage.models import Article
@@ -91,24 +92,7 @@ def rows_for(article_id: int, article: Article, *, source_path: str, digest: str
         now,
     )
     fts = (article_id, article.title, article.caption or "", "\n\n".join(article.paragraphs))
-    comments = [
-        (
-            c.index,
-            c.parent,
-            c.depth,
-            c.author,
-            c.text,
-            int(c.spam),
-            json.dumps(c.spam_reasons, ensure_ascii=False),
-            int(c.deleted),
-            c.line,
-            c.source_id,
-            c.created_at.isoformat() if c.created_at else None,
-            article_id,
-            c.key,
-        )
-        for c in article.comments
-    ]
+    comments = [comment_row(article_id, c) for c in article.comments]  # exactly the loader's rows
     return FileRows(row, fts, comments)
 
 

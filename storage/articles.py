@@ -11,7 +11,7 @@ from storage.models import Article, Comment, LoadStatus
 from storage.read import fetch_one
 
 
-def _comment_row(article_id: int, c: Comment) -> tuple[object, ...]:
+def comment_row(article_id: int, c: Comment) -> tuple[object, ...]:
     """A comment as the parameters of the comments INSERT/UPDATE (same column order in both)."""
     return (
         c.index,
@@ -80,7 +80,7 @@ async def save_article(
             ) as cur:
                 article_id = (await cur.fetchone())[0]  # type: ignore[index]
             await db.executemany(
-                _INSERT_COMMENT, [_comment_row(article_id, c) for c in article.comments]
+                _INSERT_COMMENT, [comment_row(article_id, c) for c in article.comments]
             )
             status: LoadStatus = "added"
         else:
@@ -117,8 +117,8 @@ async def _replace_comments(
         "UPDATE comments SET position = -1 - position WHERE article_id = ?", (article_id,)
     )
     await db.executemany(
-        _UPDATE_COMMENT, [_comment_row(article_id, c) for c in comments if c.key in old]
+        _UPDATE_COMMENT, [comment_row(article_id, c) for c in comments if c.key in old]
     )
     await db.executemany(
-        _INSERT_COMMENT, [_comment_row(article_id, c) for c in comments if c.key not in old]
+        _INSERT_COMMENT, [comment_row(article_id, c) for c in comments if c.key not in old]
     )
