@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from bot.settings import Settings
 from storage.db import Storage
-from storage.errors import ParseError
+from storage.errors import DatabaseUnusable, ParseError
 from storage.loader import iter_load
 from storage.models import FileReport
 from storage.parsers import MULTI_ARTICLE, iter_file, parse_file, read_head, sniff
@@ -229,6 +229,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
+    except DatabaseUnusable as exc:
+        return _fail(str(exc))
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,8 @@ from importlib import resources
 from pathlib import Path
 
 import aiosqlite
+
+from storage.errors import DatabaseUnusable
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +59,76 @@ def utcnow() -> str:
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:
-    """Open one connection in autocommit mode (we issue BEGIN/COMMIT ourselves) with our pragmas."""
+    """Open one connection in autocommit mode (we issue BEGIN/COMMIT ourselves) with our pragmas.
+
+    A failing pragma closes the connection again: its worker thread would otherwise keep the
+    process alive after the error.
+    """
     conn = await aiosqlite.connect(path, isolation_level=None)
-    for pragma in PRAGMAS:
-        await conn.execute(pragma)
+    try:
+        for pragma in PRAGMAS:
+            await conn.execute(pragma)
+    except BaseException:
+        await conn.close()
+        raise
     return conn
+
+
+def _problem(exc: sqlite3.Error) -> str:
+    """What a SQLite error at open time means for the person running threadreplay."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or "not a database" in str(exc):
+        return "is not a threadreplay database (corrupt, truncated or another kind of file)"
+    if name.startswith("SQLITE_READONLY") or "readonly" in str(exc):
+        return "is read-only (threadreplay needs to write it, and its folder for the -wal file)"
+    if name.startswith("SQLITE_CANTOPEN") or "unable to open" in str(exc):
+        return "cannot be opened (check that the path is a file and its folder is writable)"
+    if name.startswith("SQLITE_BUSY") or "locked" in str(exc):
+        return "is locked by another process"
+    return f"cannot be used: {exc}"
+
+
+def _check_path(path: Path) -> None:
+    """Refuse, before SQLite sees it, a path that cannot be a database file."""
+    if path.is_dir():
+        raise DatabaseUnusable(str(path), "is a directory, not a database file")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseUnusable(
+            str(path), f"cannot be created: {exc.strerror or exc} ({path.parent})"
+        ) from None
+    if not path.parent.is_dir():
+        raise DatabaseUnusable(str(path), f"cannot be created: {path.parent} is not a folder")
+    if path.exists():
+        # SQLite silently falls back to read-only when it cannot open the file for writing, and
+        # then fails at the first write; ask the way it does, before it does.
+        try:
+            os.close(os.open(path, os.O_RDWR))
+        except OSError as exc:
+            raise DatabaseUnusable(
+                str(path), f"is read-only ({exc.strerror}); threadreplay needs to write it"
+            ) from None
+
+
+async def _check_version(conn: aiosqlite.Connection, path: Path) -> None:
+    """Refuse a store that holds a migration this code does not know (written by a newer version)."""
+    async with conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    ) as cur:
+        if await cur.fetchone() is None:
+            return
+    async with conn.execute("SELECT version, name FROM schema_migrations") as cur:
+        applied = await cur.fetchall()
+    known = {number for number, _, _ in migrations()}
+    unknown = sorted((int(v), str(n)) for v, n in applied if v not in known)
+    if unknown:
+        _, name = unknown[-1]
+        raise DatabaseUnusable(
+            str(path),
+            f"was written by a newer threadreplay (migration {name}, this version knows up to"
+            f" {max(known):04d}); upgrade threadreplay, or restore a backup — it was not changed",
+        )
 
 
 class Storage:
@@ -85,20 +153,27 @@ class Storage:
 
     @classmethod
     async def open(cls, path: str | Path) -> Storage:
-        """Open (creating if needed) and migrate the database at `path`."""
+        """Open (creating if needed) and migrate the database at `path`.
+
+        Any reason the file cannot serve as the store ends in `DatabaseUnusable`, with every
+        connection closed and nothing written.
+        """
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        writer = await _connect(path)
-        readers: list[aiosqlite.Connection] = []
+        _check_path(path)
+        opened: list[aiosqlite.Connection] = []
         try:
-            await apply_migrations(writer)
-            readers.append(await _connect(path))
-            readers.append(await _connect(path))
-        except BaseException:
-            for conn in (*readers, writer):
+            opened.append(await _connect(path))
+            await _check_version(opened[0], path)
+            await apply_migrations(opened[0])
+            opened.append(await _connect(path))
+            opened.append(await _connect(path))
+        except BaseException as exc:
+            for conn in reversed(opened):
                 await conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise DatabaseUnusable(str(path), _problem(exc)) from exc
             raise
-        return cls(path, writer, *readers)
+        return cls(path, *opened)
 
     async def close(self) -> None:
         """Close every connection."""

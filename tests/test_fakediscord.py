@@ -9,6 +9,7 @@ import pytest
 from discord import app_commands
 
 from tests.fakediscord import FakeDiscord, InvocationError, Limit, P
+from tests.fakediscord.calls import Fault, Faults
 from tests.fakediscord.fixtures import Connect
 
 
@@ -258,6 +259,19 @@ async def test_injected_faults_and_unknown_routes_are_recorded(
             discord.http.Route("GET", "/guilds/{guild_id}/emojis", guild_id=world.guild)
         )
     assert [c.route for c in fake_discord.unknown_calls()] == [f"GET /guilds/{world.guild}/emojis"]
+
+
+def test_faults_skip_interaction_replies_unless_asked() -> None:
+    route = "POST /webhooks/{webhook_id}/{webhook_token}"
+    faults = Faults()
+    faults.add(Fault(route, 500, 0, None, 1, 0.0))
+    assert faults.take(route, interaction=True) is None  # a follow-up is not what the test meant
+    error = faults.take(route)
+    assert error is not None and error.status == 500
+    assert faults.pending() == []
+    faults.add(Fault(route, 404, 10062, None, 1, 0.0, interactions=True))
+    error = faults.take(route, interaction=True)
+    assert error is not None and error.status == 404
 
 
 # ----- threads, forums and webhooks ----------------------------------------------------------

@@ -13,7 +13,7 @@ import discord
 from bot.errors import UserError
 from bot.replay.engine import CardFactory, ReplayRunner
 from bot.replay.pacer import Pacer
-from bot.replay.plan import FAST_RATE, STEADY_INTERVAL, Mode, Pace, Plan, build_plan, natural_delay
+from bot.replay.plan import Mode, Pace, Plan, build_plan, estimate_seconds
 from bot.replay.webhooks import WebhookCache
 from storage import queries
 from storage import replays as ledger
@@ -242,7 +242,8 @@ class ReplayManager:
         running = (
             task is not None and not task.done() and self.runners[channel_id].replay.id == replay.id
         )
-        eta = _eta(remaining, Pace(replay.pace), steps)
+        pending = [s.parts[len(s.message_ids) :] for s in steps if s.status != "done"]
+        eta = estimate_seconds(Pace(replay.pace), pending)
         return Status(replay, done, len(steps), remaining, eta, running)
 
     async def undo(self, channel_id: int, who: str) -> tuple[int, int]:
@@ -273,16 +274,6 @@ class ReplayManager:
 def snowflake_time(snowflake: int) -> float:
     """When Discord made an id (Unix seconds): ids carry their creation time in their top bits."""
     return ((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000
-
-
-def _eta(remaining: int, pace: Pace, steps: list[ledger.ReplayStep]) -> float:
-    """Seconds left at `pace` for the steps not yet posted."""
-    if pace is Pace.fast:
-        return remaining / FAST_RATE
-    pending = [s for s in steps if s.status != "done"]
-    if pace is Pace.steady:
-        return STEADY_INTERVAL * len(pending)
-    return sum(natural_delay("\n".join(s.parts)) for s in pending)
 
 
 async def undo_replay(

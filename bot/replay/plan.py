@@ -7,6 +7,7 @@ same steps and the ledger only needs to record what was posted for each step.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -108,13 +109,23 @@ class Plan:
         return sum(1 for s in self.steps if s.opens_thread) + (1 if self.mode is Mode.single else 0)
 
     def eta_seconds(self, pace: Pace) -> float:
-        """Expected duration at `pace` (fast assumes Discord's 30 webhook messages per minute per channel)."""
-        if pace is Pace.fast:  # a burst at the webhook's 5 per 2 s, then Discord's 30 per minute
-            burst = min(self.messages, 30)
-            return burst * 0.4 + max(0, self.messages - 30) / FAST_RATE
-        if pace is Pace.steady:
-            return STEADY_INTERVAL * len(self.steps)
-        return sum(natural_delay(s.comment.text) for s in self.steps)
+        """Expected duration at `pace` (the estimate `/replay status` gives at the start)."""
+        return estimate_seconds(pace, [s.parts for s in self.steps])
+
+
+def estimate_seconds(pace: Pace, steps: Sequence[Sequence[str]]) -> float:
+    """Seconds to post `steps` (each the message bodies of one comment) at `pace`.
+
+    The one estimate `threadreplay preview`, `/replay plan` and `/replay status` give. Fast assumes
+    a burst at the webhook's 5 per 2 s, then Discord's 30 webhook messages per minute per channel.
+    """
+    if pace is Pace.fast:
+        messages = sum(len(parts) for parts in steps)
+        burst = min(messages, 30)
+        return burst * 0.4 + max(0, messages - 30) / FAST_RATE
+    if pace is Pace.steady:
+        return STEADY_INTERVAL * len(steps)
+    return sum(natural_delay("\n".join(parts)) for parts in steps)
 
 
 def natural_delay(text: str) -> float:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tests.bot.conftest import World
 from tests.fakediscord import FakeDiscord
+from tests.sqlitefile import connect as sqlite_connect
 
 
 def write_dump(path: Path, title: str, comments: list[tuple[str, int, str]]) -> None:
@@ -53,9 +54,8 @@ def replayed(fake: FakeDiscord, channel_id: int) -> list[tuple[str, str]]:
 
 def replay_states(db: Path) -> list[tuple[str, str | None]]:
     """(state, reason) of every replay in the bot's database, oldest first."""
-    import sqlite3
 
-    with sqlite3.connect(db) as conn:
+    with sqlite_connect(db) as conn:
         return conn.execute("SELECT state, reason FROM replays ORDER BY id").fetchall()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from bot.standalone import ThreadReplayBot
 from tests.bot.conftest import StartBot, World
 from tests.bot.replaykit import replayed, write_dump
 from tests.fakediscord import FakeDiscord, P
+from tests.sqlitefile import connect as sqlite_connect
 
 pytestmark = pytest.mark.fakediscord(time_scale=0.02)
 
@@ -75,7 +75,7 @@ async def ticks(bot: ThreadReplayBot, n: int) -> None:
 
 
 def article_keys(db: Path) -> list[str]:
-    with sqlite3.connect(db) as conn:
+    with sqlite_connect(db) as conn:
         return [r[0] for r in conn.execute("SELECT key FROM articles ORDER BY id")]
 
 
@@ -193,7 +193,7 @@ async def test_half_written_file_is_loaded_only_once_complete(
             await asyncio.sleep(SETTLE * 0.4)
             assert "slow" not in article_keys(bot_env / "bot.db")
     await fake_discord.wait_for(lambda: "slow" in article_keys(bot_env / "bot.db"), timeout=15)
-    with sqlite3.connect(bot_env / "bot.db") as conn:
+    with sqlite_connect(bot_env / "bot.db") as conn:
         (count,) = conn.execute("SELECT comment_count FROM articles WHERE key = 'slow'").fetchone()
     assert count == 30
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.replay.plan import Pace, estimate_seconds
+from bot.replay.preview import duration
 from tests.bot.conftest import StartBot, World
 from tests.bot.replaykit import replay_states, replayed, slash, wait_state, write_dump
 from tests.fakediscord import FakeDiscord, P
@@ -46,6 +48,9 @@ async def test_status_pause_resume_finish_in_order(
     posted = len(texts(fake_discord, world))
     assert 3 <= posted < 40
     assert texts(fake_discord, world) == want[:posted]
+    # The same estimate as `threadreplay preview` gives for the comments still to post.
+    left = [[f"**{t}**"] for t in want[posted:]]
+    assert f"About {duration(estimate_seconds(Pace.steady, left))} left" in status
     await slash(fake_discord, world, "replay resume")
     await wait_state(fake_discord, bot_env / "bot.db", "finished")
     assert texts(fake_discord, world) == want
@@ -84,6 +89,9 @@ async def test_injected_429s_and_500_are_waited_out_nothing_twice(
     await slash(fake_discord, world, "replay start", article="forty")
     await wait_state(fake_discord, bot_env / "bot.db", "finished", within=60)
     assert texts(fake_discord, world) == want
+    injected = [c for c in fake_discord.calls_to(HOOK_EXECUTE) if c.injected]
+    assert len(injected) == 4  # all four landed on the replay's webhook, none on the reply
+    assert all(not c.path.startswith(f"/webhooks/{fake_discord.app_id}/") for c in injected)
 
 
 async def test_deleted_webhook_is_recreated_and_replay_carries_on(

@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 import os
 import random
-import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 from tests.bot.conftest import World
 from tests.bot.replaykit import replay_states, replayed, slash, wait_state, write_dump
 from tests.fakediscord import FakeDiscord
+from tests.sqlitefile import connect as sqlite_connect
 
 pytestmark = pytest.mark.fakediscord(time_scale=0.02)
 
@@ -159,7 +159,7 @@ async def test_sigterm_stops_cleanly_between_messages_and_the_next_start_resumes
         await fake_discord.wait_for(lambda: len(bodies(fake_discord, world)) >= 4)
         assert await child.terminate() == 0
         assert replay_states(db)[-1][0] == "running"  # kept running in the ledger: resumed at start
-        with sqlite3.connect(db) as conn:
+        with sqlite_connect(db) as conn:
             assert conn.execute(
                 "SELECT count(*) FROM replay_steps WHERE status = 'sending'"
             ).fetchone() == (0,)

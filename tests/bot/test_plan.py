@@ -205,3 +205,18 @@ async def test_pacer_counts_a_message_from_when_its_answer_arrived() -> None:
         now[0] = 0.5  # the request took half a second to reach Discord and come back
     _webhook, channel = pacer._windows(9)
     assert list(channel.events) == [0.5]
+
+
+def test_eta_natural_counts_every_message_of_a_split_comment() -> None:
+    from bot.replay.plan import estimate_seconds, natural_delay
+
+    long = " ".join(["word"] * 900)  # split into several messages; read time is per message
+    art = article(("A", 0, None, long), ("B", 0, None, "short"))
+    plan = build_plan(art, Mode.threads)
+    assert len(plan.steps[0].parts) > 1
+    want = sum(natural_delay("\n".join(s.parts)) for s in plan.steps)
+    assert plan.eta_seconds(Pace.natural) == estimate_seconds(
+        Pace.natural, [s.parts for s in plan.steps]
+    )
+    assert plan.eta_seconds(Pace.natural) == want
+    assert plan.eta_seconds(Pace.steady) == 3.0 * 2

@@ -63,6 +63,12 @@ class Fault:
     message: str | None
     times: int
     retry_after: float
+    interactions: bool = False
+
+    def applies(self, route: str, *, interaction: bool) -> bool:
+        """True when this fault is meant for a call to ``route`` (interaction callbacks and
+        follow-ups share the webhook routes; they are hit only when asked for)."""
+        return self.route == route and (self.interactions or not interaction)
 
     def error(self) -> ApiError:
         """The error this fault answers with (a real-looking 429 for status 429)."""
@@ -87,10 +93,10 @@ class Faults:
         """Queue ``fault``."""
         self._queue.append(fault)
 
-    def take(self, route: str) -> ApiError | None:
+    def take(self, route: str, *, interaction: bool = False) -> ApiError | None:
         """Return the error for the next fault queued on ``route``, if any."""
         for fault in self._queue:
-            if fault.route == route:
+            if fault.applies(route, interaction=interaction):
                 fault.times -= 1
                 if fault.times <= 0:
                     self._queue.remove(fault)

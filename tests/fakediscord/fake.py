@@ -180,9 +180,17 @@ class FakeDiscord(AdminMixin, InteractionsMixin):
         times: int = 1,
         message: str | None = None,
         retry_after: float = 1.0,
+        interactions: bool = False,
     ) -> None:
-        """Answer the next ``times`` calls to ``route`` (a template) with ``status``/``code``."""
-        self.faults.add(Fault(route, status, code, message, times, retry_after * self.time_scale))
+        """Answer the next ``times`` calls to ``route`` (a template) with ``status``/``code``.
+
+        Interaction responses and follow-ups (which share the ``/webhooks/...`` and
+        ``/interactions/...`` routes) are left alone unless ``interactions`` is true, so a fault meant
+        for the bot's own webhook never lands on a command's reply.
+        """
+        self.faults.add(
+            Fault(route, status, code, message, times, retry_after * self.time_scale, interactions)
+        )
 
     def request_reconnect(self) -> None:
         """Send op 7 RECONNECT; discord.py reconnects to ``resume_gateway_url`` and RESUMEs."""

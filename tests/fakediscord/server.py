@@ -84,11 +84,11 @@ class RestServer:
             if route.auth and not authorized:
                 raise errors.unauthorized()
             ctx = Ctx(fake, method, path, route.key, params, dict(request.query), body, files)
-            injected = fake.faults.take(route.key)
+            interaction = route.interaction or self._is_interaction_webhook(params)
+            injected = fake.faults.take(route.key, interaction=interaction)
             if injected is not None:
                 call.injected = True
                 raise injected
-            interaction = route.interaction or self._is_interaction_webhook(params)
             token_key = None if interaction else (request.headers.get("Authorization") or "ip")
             decision = fake.limiter.check(
                 template=route.key,

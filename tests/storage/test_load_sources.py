@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from storage.db import Storage
 from storage.loader import iter_files, load_file, load_paths
 from storage.models import FileReport
 from storage.parsers import iter_file
+from tests.sqlitefile import connect as sqlite_connect
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SOURCES = ["disqus_forum.xml", "reddit_thread.json", "hn_story.json", "plain.txt"]
@@ -40,7 +40,7 @@ def by_key(report_files: list[FileReport]) -> dict[str, FileReport]:
 
 def rows(db: Path) -> list[tuple]:
     """Every article and comment row, for before/after comparisons."""
-    with sqlite3.connect(db) as conn:
+    with sqlite_connect(db) as conn:
         return conn.execute(
             "SELECT a.key, a.content_hash, a.updated_at, c.id, c.key, c.text FROM articles a"
             " LEFT JOIN comments c ON c.article_id = a.id ORDER BY a.key, c.position"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,13 +11,15 @@ from storage import queries
 from storage.db import Storage, migrations
 from storage.loader import load_paths
 from storage.parsers import parse_file
+from tests.sqlitefile import connect as sqlite_connect
+from tests.sqlitefile import rows
 
 SEED = Path(__file__).parents[2] / "seeds" / "000_e7a44f8a370d07ea.txt"
 
 
 def snapshot(db: Path) -> dict[str, list[tuple]]:
     """Every row of every content table, for before/after comparisons."""
-    with sqlite3.connect(db) as conn:
+    with sqlite_connect(db) as conn:
         return {
             table: conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
             for table in ("articles", "comments", "schema_migrations")
@@ -42,7 +43,7 @@ async def test_migrations_from_empty_create_schema_and_ledger(tmp_path: Path) ->
     db = tmp_path / "new.db"
     async with await Storage.open(db):
         pass
-    with sqlite3.connect(db) as conn:
+    with sqlite_connect(db) as conn:
         ledger = conn.execute("SELECT version, name FROM schema_migrations").fetchall()
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
@@ -56,7 +57,7 @@ async def test_open_twice_applies_each_migration_once(tmp_path: Path) -> None:
     for _ in range(2):
         async with await Storage.open(db):
             pass
-    with sqlite3.connect(db) as conn:
+    with sqlite_connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == len(
             migrations()
         )
@@ -89,7 +90,7 @@ async def test_changed_file_updates_in_place_keeping_comment_ids(
     path = seeds / SEED.name
     async with await Storage.open(db) as store:
         await load_paths(store, [seeds])
-        old = {c[0]: c[1] for c in sqlite3.connect(db).execute("SELECT key, id FROM comments")}
+        old = dict(rows(db, "SELECT key, id FROM comments"))
         text = path.read_text("utf-8").replace(
             "  • Vitex\n", "  • Newcomer\n\n    A brand new first word.\n\n  • Vitex\n"
         )
@@ -98,7 +99,7 @@ async def test_changed_file_updates_in_place_keeping_comment_ids(
         stored = await queries.get_article(store, SEED.stem)
     assert [f.status for f in report.files] == ["updated"]
     assert stored is not None and len(stored.article.comments) == 17
-    new = {c[0]: c[1] for c in sqlite3.connect(db).execute("SELECT key, id FROM comments")}
+    new = dict(rows(db, "SELECT key, id FROM comments"))
     assert all(new[k] == old[k] for k in old)  # every old comment kept its row
     assert any("End of, really." in c.text for c in stored.article.comments)
 
@@ -111,7 +112,7 @@ async def test_failure_half_way_through_file_leaves_database_as_it_was(
         await load_paths(store, [seeds])
     before = snapshot(db)
     # A real failure inside the transaction: the 8th comment insert of the new version aborts.
-    with sqlite3.connect(db) as conn:
+    with sqlite_connect(db) as conn:
         conn.execute(
             "CREATE TRIGGER boom BEFORE INSERT ON comments WHEN new.author = 'Boom'"
             " BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
