@@ -13,6 +13,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Bots (by id) this module's `setup` finished for: discord.py calls `teardown` after a failed
+# `setup` too, and "unloaded" would then be a lie.
+_loaded: set[int] = set()
+
 
 async def setup(bot: commands.Bot) -> None:
     """Open this extension's own storage (from the same settings) and add its cogs. Never syncs."""
@@ -45,8 +49,11 @@ async def setup(bot: commands.Bot) -> None:
         await bot.add_cog(FeedCog(bot, services))
     finally:
         await services.release()
+    _loaded.add(id(bot))
 
 
 async def teardown(bot: commands.Bot) -> None:
     """Nothing left to do: each cog released the shared storage in `cog_unload`; the last one closed it."""
-    log.info("threadreplay extension unloaded")
+    if id(bot) in _loaded:
+        _loaded.discard(id(bot))
+        log.info("threadreplay extension unloaded")

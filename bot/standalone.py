@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 from typing import Any
 
+import aiohttp
 import discord
 from discord.ext import commands
 
 from bot.render import NO_MENTIONS
 from bot.settings import Settings
+from storage.db import Storage
+from storage.errors import DatabaseUnusable
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +70,62 @@ async def serve(settings: Settings, **options: Any) -> None:
         await asyncio.gather(*closing)
 
 
+def setup_logging(level: str) -> None:
+    """discord.py's log format on stderr; colours only on a terminal (and never with NO_COLOR).
+
+    discord.py colours whenever it guesses it runs in a container, which fills journald and log
+    files with escape codes.
+    """
+    formatter: logging.Formatter | None = None
+    if not sys.stderr.isatty() or os.environ.get("NO_COLOR"):
+        formatter = logging.Formatter(
+            "[{asctime}] [{levelname:<8}] {name}: {message}", "%Y-%m-%d %H:%M:%S", style="{"
+        )
+    handler = logging.StreamHandler(sys.stderr)
+    if formatter is None:
+        discord.utils.setup_logging(handler=handler, level=getattr(logging, level))
+    else:
+        discord.utils.setup_logging(
+            handler=handler, formatter=formatter, level=getattr(logging, level)
+        )
+
+
+def unreachable(exc: BaseException) -> str | None:
+    """Why Discord could not be reached, in a few words, or None when `exc` is something else."""
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return f"cannot reach Discord: name resolution failed for {exc.host}"
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return f"cannot reach Discord: the TLS certificate of {exc.host} was refused"
+    if isinstance(exc, aiohttp.ClientSSLError):
+        host = getattr(exc, "host", "the server")
+        return f"cannot reach Discord: TLS handshake with {host} failed"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        reason = exc.os_error.strerror or str(exc.os_error) or "connection failed"
+        return f"cannot reach Discord at {exc.host}:{exc.port}: {reason.lower()}"
+    if isinstance(exc, aiohttp.ClientConnectionError | asyncio.TimeoutError | OSError):
+        return f"cannot reach Discord: {exc.__class__.__name__}: {exc}"
+    return None
+
+
+async def check_store(settings: Settings) -> None:
+    """Open (creating and migrating) the database once before Discord is contacted."""
+    async with await Storage.open(settings.db):
+        pass
+
+
 def run(settings: Settings) -> int:
-    """Start the bot; a missing, malformed or rejected token is one clear line and exit code 2."""
+    """Start the bot. Bad settings, an unusable database and a rejected token end in one line and
+    exit code 2; an unreachable Discord in one line and exit code 1 (a supervisor retries)."""
     problem = settings.token_problem()
     if problem:
         print(f"threadreplay: {problem}", file=sys.stderr)
         return 2
-    discord.utils.setup_logging(level=getattr(logging, settings.log_level))
+    try:
+        asyncio.run(check_store(settings))
+    except DatabaseUnusable as exc:
+        print(f"threadreplay: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level)
     # threadreplay never joins voice; without this every start, even one refused for a bad token,
     # opens with two WARNINGs about missing voice libraries.
     discord.VoiceClient.warn_nacl = False
@@ -92,6 +145,17 @@ def run(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    except commands.ExtensionFailed as exc:
+        if isinstance(exc.original, DatabaseUnusable):
+            print(f"threadreplay: {exc.original}", file=sys.stderr)
+            return 2
+        raise
     except KeyboardInterrupt:
         return 0
+    except Exception as exc:
+        reason = unreachable(exc)
+        if reason is None:
+            raise
+        print(f"threadreplay: {reason}; check the network, DNS and proxy", file=sys.stderr)
+        return 1
     return 0
