@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import os
 import signal
@@ -15,6 +17,7 @@ from discord.ext import commands
 
 from bot.render import NO_MENTIONS
 from bot.settings import Settings
+from storage import state
 from storage.db import Storage
 from storage.errors import DatabaseUnusable
 
@@ -38,6 +41,7 @@ class ThreadReplayBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.load_extension("bot")
+        await publish_global_commands(self)
         if self.settings.dev_guild:
             # Guild commands show at once; global ones can take a while. Only at start, only here.
             guild = discord.Object(self.settings.dev_guild)
@@ -52,6 +56,35 @@ class ThreadReplayBot(commands.Bot):
             getattr(self.user, "id", "?"),
             len(self.guilds),
         )
+
+
+def commands_fingerprint(tree: discord.app_commands.CommandTree[Any]) -> str:
+    """A hash of the global command set exactly as it would be sent to Discord."""
+    payload = sorted(
+        (command.to_dict(tree) for command in tree.get_commands()),
+        key=lambda c: (c.get("type", 1), c["name"]),
+    )
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+async def publish_global_commands(bot: ThreadReplayBot) -> bool:
+    """Sync the global commands when they differ from what this application last published.
+
+    The fingerprint is kept in the database per application, so an unchanged restart makes no sync
+    call (Discord rate-limits command syncs) and a changed command set is published at once.
+    """
+    settings = bot.settings
+    key = f"global_commands:{bot.application_id}"
+    fingerprint = commands_fingerprint(bot.tree)
+    async with await Storage.open(settings.db) as store:
+        if await state.get_value(store, key) == fingerprint:
+            return False
+        synced = await bot.tree.sync()
+        await state.set_value(store, key, fingerprint)
+    log.info(
+        "published %d global slash commands (they show in every server the bot is in)", len(synced)
+    )
+    return True
 
 
 async def serve(settings: Settings, **options: Any) -> None:
