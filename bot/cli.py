@@ -7,14 +7,16 @@ import asyncio
 import contextlib
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from bot.settings import Settings
-from storage.db import Storage
+from storage.db import Storage, problem
 from storage.errors import DatabaseUnusable, ParseError
 from storage.loader import iter_load
 from storage.models import FileReport
@@ -172,11 +174,62 @@ def cmd_invite(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """`threadreplay backup FILE [--db DB]`: a consistent copy, safe while the bot runs."""
+    db = Path(args.db) if args.db else _settings().db
+    target = Path(args.file)
+    if not db.is_file():
+        return _fail(f"database {db} does not exist")
+    if target.exists():
+        return _fail(f"{target} already exists; choose a new file name (backups never overwrite)")
+    partial = target.with_name(target.name + ".partial")
+    try:
+        # SQLite's online backup: a snapshot of one moment, while the bot goes on writing.
+        with (
+            contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as source,
+            contextlib.closing(sqlite3.connect(partial)) as copy,
+        ):
+            source.backup(copy)
+            (check,) = copy.execute("PRAGMA quick_check").fetchone()
+            (articles,) = copy.execute("SELECT count(*) FROM articles").fetchone()
+        if check != "ok":
+            raise sqlite3.DatabaseError(f"the copy failed its check: {check}")
+        partial.replace(target)
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        return _fail(f"database {db}: {problem(exc)}")
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        return _fail(f"cannot write {target}: {exc.strerror or exc}")
+    print(f"backed up {db} to {target} ({articles} articles, {target.stat().st_size:,} bytes)")
+    return 0
+
+
+def version() -> str:
+    """The installed threadreplay's version."""
+    try:
+        return metadata.version("threadreplay")
+    except metadata.PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
+
+
+def snowflake(text: str) -> int:
+    """An argparse type for Discord ids: 17 to 20 digits, below 2**64."""
+    value = text.strip()
+    if not (value.isascii() and value.isdigit() and 17 <= len(value) <= 20) or int(value) >= 2**64:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a Discord id (17-20 digits: the Application ID on the Developer"
+            " Portal's General Information page)"
+        )
+    return int(value)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
         prog="threadreplay", description="Replay archived article discussions into Discord threads."
     )
+    parser.add_argument("--version", action="version", version=f"threadreplay {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser(
@@ -216,9 +269,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_preview)
 
+    p = sub.add_parser(
+        "backup", help="copy the database to FILE consistently, even while the bot runs"
+    )
+    p.add_argument("file", metavar="FILE", help="the new backup file (never overwritten)")
+    p.add_argument(
+        "--db", metavar="DB", help="database file (default: THREADREPLAY_DB or threadreplay.db)"
+    )
+    p.set_defaults(func=cmd_backup)
+
     p = sub.add_parser("invite", help="print the URL that adds the bot to a server")
     p.add_argument(
-        "--app-id", type=int, required=True, metavar="ID", help="the application (client) id"
+        "--app-id", type=snowflake, required=True, metavar="ID", help="the application (client) id"
     )
     p.set_defaults(func=cmd_invite)
     return parser

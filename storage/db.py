@@ -74,7 +74,7 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     return conn
 
 
-def _problem(exc: sqlite3.Error) -> str:
+def problem(exc: sqlite3.Error) -> str:
     """What a SQLite error at open time means for the person running threadreplay."""
     name = getattr(exc, "sqlite_errorname", "")
     if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or "not a database" in str(exc):
@@ -100,15 +100,10 @@ def _check_path(path: Path) -> None:
         ) from None
     if not path.parent.is_dir():
         raise DatabaseUnusable(str(path), f"cannot be created: {path.parent} is not a folder")
-    if path.exists():
-        # SQLite silently falls back to read-only when it cannot open the file for writing, and
-        # then fails at the first write; ask the way it does, before it does.
-        try:
-            os.close(os.open(path, os.O_RDWR))
-        except OSError as exc:
-            raise DatabaseUnusable(
-                str(path), f"is read-only ({exc.strerror}); threadreplay needs to write it"
-            ) from None
+    if path.exists() and not os.access(path, os.W_OK):
+        # SQLite silently falls back to read-only and fails at the first write. (Never open and
+        # close the file here: closing any descriptor drops this process's SQLite locks on it.)
+        raise DatabaseUnusable(str(path), "is read-only; threadreplay needs to write it")
 
 
 async def _check_version(conn: aiosqlite.Connection, path: Path) -> None:
@@ -171,7 +166,7 @@ class Storage:
             for conn in reversed(opened):
                 await conn.close()
             if isinstance(exc, sqlite3.Error):
-                raise DatabaseUnusable(str(path), _problem(exc)) from exc
+                raise DatabaseUnusable(str(path), problem(exc)) from exc
             raise
         return cls(path, *opened)
 

@@ -66,10 +66,11 @@ async def test_run_with_a_token_discord_rejects_exits_2_with_one_line_and_no_tra
     login = fake_discord.calls_to("GET /users/@me")
     assert [c.status for c in login] == [401]  # it did ask the fake, which said no
     assert (code, out) == (2, "")
-    *logged, last = ANSI.sub("", err).splitlines()  # discord.py colours logs in containers
+    assert not ANSI.search(err)  # not a terminal: no colour codes, even in a container
+    *logged, last = err.splitlines()
     assert last == REJECTED
     # At the default level discord.py's INFO start-up lines come first; nothing else, ever.
-    assert all(re.search(r" INFO +discord", line) for line in logged) and (
+    assert all(re.search(r" \[INFO +\] discord", line) for line in logged) and (
         level == "INFO" or logged == []
     )
     assert "Traceback" not in err and WELL_FORMED not in err
@@ -78,12 +79,12 @@ async def test_run_with_a_token_discord_rejects_exits_2_with_one_line_and_no_tra
 def test_invite_prints_url_with_both_scopes_and_exactly_the_needed_permissions(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["invite", "--app-id", "123"]) == 0
+    assert main(["invite", "--app-id", "1180000000000000009"]) == 0
     [url] = capsys.readouterr().out.splitlines()
     parts = urlsplit(url)
     query = parse_qs(parts.query)
     assert (parts.scheme, parts.netloc, parts.path) == ("https", "discord.com", "/oauth2/authorize")
-    assert query["client_id"] == ["123"]
+    assert query["client_id"] == ["1180000000000000009"]
     assert query["scope"] == ["bot applications.commands"]
     assert query["permissions"] == [str(required_permissions().value)]
     readme = discord.Permissions(
@@ -97,3 +98,23 @@ def test_invite_prints_url_with_both_scopes_and_exactly_the_needed_permissions(
         manage_threads=True,
     )
     assert required_permissions().value == readme.value == 326954470400
+
+
+@pytest.mark.parametrize("bad", ["123", "abc", "-1180000000000000009", "99999999999999999999"])
+def test_invite_refuses_what_is_not_a_discord_id(
+    bad: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["invite", "--app-id", bad])
+    assert exited.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "is not a Discord id" in err.splitlines()[-1]
+
+
+async def test_version_prints_the_installed_version(tmp_path: Path) -> None:
+    from importlib import metadata
+
+    code, out, err = await run_process(
+        str(THREADREPLAY), "--version", env=dict(os.environ), cwd=tmp_path
+    )
+    assert (code, out, err) == (0, f"threadreplay {metadata.version('threadreplay')}\n", "")

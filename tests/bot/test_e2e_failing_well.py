@@ -63,9 +63,7 @@ def make(kind: str, folder: Path) -> Path:
     elif kind == "newer":
         path = good_db(folder)
         with connect(path) as conn:
-            conn.execute(
-                "INSERT INTO schema_migrations VALUES (9999, '9999_from_the_future', 'x')"
-            )
+            conn.execute("INSERT INTO schema_migrations VALUES (9999, '9999_from_the_future', 'x')")
     else:
         path = good_db(folder)
     return path

@@ -52,4 +52,3 @@ async def test_first_start_publishes_globally_unchanged_restart_does_not_changed
     await start_bot()
     assert global_syncs(fake_discord) == 2
     assert [c.status for c in fake_discord.calls_to(GLOBAL_SYNC)] == [200, 200]
-
