@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from discord.ext import commands
 
+    from bot.services import Services
+
 log = logging.getLogger(__name__)
 
 # Bots (by id) this module's `setup` finished for: discord.py calls `teardown` after a failed
@@ -57,3 +59,13 @@ async def teardown(bot: commands.Bot) -> None:
     if id(bot) in _loaded:
         _loaded.discard(id(bot))
         log.info("threadreplay extension unloaded")
+
+
+def services_of(bot: commands.Bot) -> Services:
+    """The services (settings and the open store) the loaded extension shares between its cogs."""
+    from bot.cogs.articles import ArticlesCog
+
+    cog = bot.get_cog("Articles")
+    if not isinstance(cog, ArticlesCog):
+        raise RuntimeError("the threadreplay extension is not loaded")
+    return cog.services

@@ -15,6 +15,7 @@ import aiohttp
 import discord
 from discord.ext import commands
 
+from bot import services_of
 from bot.render import NO_MENTIONS
 from bot.settings import Settings
 from storage import state
@@ -73,14 +74,13 @@ async def publish_global_commands(bot: ThreadReplayBot) -> bool:
     The fingerprint is kept in the database per application, so an unchanged restart makes no sync
     call (Discord rate-limits command syncs) and a changed command set is published at once.
     """
-    settings = bot.settings
+    store = services_of(bot).store  # the extension's own, already open
     key = f"global_commands:{bot.application_id}"
     fingerprint = commands_fingerprint(bot.tree)
-    async with await Storage.open(settings.db) as store:
-        if await state.get_value(store, key) == fingerprint:
-            return False
-        synced = await bot.tree.sync()
-        await state.set_value(store, key, fingerprint)
+    if await state.get_value(store, key) == fingerprint:
+        return False
+    synced = await bot.tree.sync()
+    await state.set_value(store, key, fingerprint)
     log.info(
         "published %d global slash commands (they show in every server the bot is in)", len(synced)
     )
@@ -109,18 +109,14 @@ def setup_logging(level: str) -> None:
     discord.py colours whenever it guesses it runs in a container, which fills journald and log
     files with escape codes.
     """
-    formatter: logging.Formatter | None = None
+    options: dict[str, Any] = {}
     if not sys.stderr.isatty() or os.environ.get("NO_COLOR"):
-        formatter = logging.Formatter(
+        options["formatter"] = logging.Formatter(
             "[{asctime}] [{levelname:<8}] {name}: {message}", "%Y-%m-%d %H:%M:%S", style="{"
         )
-    handler = logging.StreamHandler(sys.stderr)
-    if formatter is None:
-        discord.utils.setup_logging(handler=handler, level=getattr(logging, level))
-    else:
-        discord.utils.setup_logging(
-            handler=handler, formatter=formatter, level=getattr(logging, level)
-        )
+    discord.utils.setup_logging(
+        handler=logging.StreamHandler(sys.stderr), level=getattr(logging, level), **options
+    )
 
 
 def unreachable(exc: BaseException) -> str | None:
@@ -135,7 +131,7 @@ def unreachable(exc: BaseException) -> str | None:
     if isinstance(exc, aiohttp.ClientConnectorError):
         reason = exc.os_error.strerror or str(exc.os_error) or "connection failed"
         return f"cannot reach Discord at {exc.host}:{exc.port}: {reason.lower()}"
-    if isinstance(exc, aiohttp.ClientConnectionError | asyncio.TimeoutError | OSError):
+    if isinstance(exc, aiohttp.ClientConnectionError | asyncio.TimeoutError):
         return f"cannot reach Discord: {exc.__class__.__name__}: {exc}"
     return None
 
