@@ -268,10 +268,7 @@ class ReplayRunner:
                         self.store, self.replay.id, step.seq, ids, done=len(ids) == len(step.parts)
                     )
                 while len(ids) < len(step.parts):
-                    part = len(ids)
-                    await ledger.step_sending(self.store, self.replay.id, step.seq, part, location)
-                    step.status, step.location_id = "sending", location
-                    message = await self._send(step, self.content(step, part), location)
+                    message = await self._send(step, len(ids), location)
                     ids.append(message)
                     step.message_ids = list(ids)
                     done = len(ids) == len(step.parts)
@@ -290,8 +287,13 @@ class ReplayRunner:
             step.thread_id = await self._open_thread_from(ids[0], step.opens_thread)
             await ledger.step_thread(self.store, self.replay.id, step.seq, step.thread_id)
 
-    async def _send(self, step: ReplayStep, content: str, location: int) -> int:
-        """Post one message through the channel's webhook; returns its id."""
+    async def _send(self, step: ReplayStep, part: int, location: int) -> int:
+        """Post part `part` of a step through the channel's webhook; returns the message id.
+
+        The step is marked 'sending' only once the webhook is found and the pacer has let the message
+        go: a stop that comes while waiting for a slot leaves nothing to read back on the next start.
+        """
+        content = self.content(step, part)
         parent = await self.parent_channel()
         hook = await self._call(
             self.webhooks.get(parent)
@@ -301,6 +303,8 @@ class ReplayRunner:
             kwargs["thread"] = discord.Object(location)
         try:
             async with self.pacer.webhook_message(parent.id):
+                await ledger.step_sending(self.store, self.replay.id, step.seq, part, location)
+                step.status, step.location_id = "sending", location
                 message = await self._call(
                     hook.send(
                         content,

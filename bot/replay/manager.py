@@ -267,6 +267,12 @@ class ReplayManager:
         if pending:
             _done, late = await asyncio.wait(pending, timeout=HALT_GRACE)
             for task in late:
+                log.warning(
+                    "replay task %s did not reach a safe point within %.0f s; cancelled (the next"
+                    " start reads back what it was sending)",
+                    task.get_name(),
+                    HALT_GRACE,
+                )
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
 
