@@ -114,10 +114,11 @@ async def test_unusable_database_is_one_line_nonzero_and_untouched(
     assert not wal_left(db) or kind in ("read-only", "newer")
 
 
-@pytest.mark.parametrize("tls", [False, True])
+@pytest.mark.parametrize("why", ["refused", "tls", "dns"])
 async def test_run_when_discord_cannot_be_reached_is_one_line_and_exit_1(
-    tmp_path: Path, unused_tcp_port: int, tls: bool
+    tmp_path: Path, unused_tcp_port: int, why: str
 ) -> None:
+    tls = why == "tls"
     if tls:  # something answers, but not with TLS
         server = await asyncio.create_subprocess_exec(
             *(sys.executable, "-m", "http.server", str(unused_tcp_port), "-b", "127.0.0.1"),
@@ -125,6 +126,9 @@ async def test_run_when_discord_cannot_be_reached_is_one_line_and_exit_1(
             stderr=subprocess.DEVNULL,
         )
         base = f"https://127.0.0.1:{unused_tcp_port}/api/v10"
+    elif why == "dns":  # a name that never resolves (RFC 6761 reserves .invalid)
+        server = None
+        base = "http://discord.invalid/api/v10"
     else:  # nothing listens there: connection refused
         server = None
         base = f"http://127.0.0.1:{unused_tcp_port}/api/v10"
@@ -147,7 +151,11 @@ async def test_run_when_discord_cannot_be_reached_is_one_line_and_exit_1(
             await server.wait()
     assert (code, out) == (1, "")
     [line] = err.splitlines()
-    want = "TLS handshake" if tls else f"cannot reach Discord at 127.0.0.1:{unused_tcp_port}"
+    want = {
+        "tls": "TLS handshake",
+        "dns": "name resolution failed for discord.invalid",
+        "refused": f"cannot reach Discord at 127.0.0.1:{unused_tcp_port}",
+    }[why]
     assert line.startswith("threadreplay: cannot reach Discord") and want in line
     assert "Traceback" not in err and WELL_FORMED not in err
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from discord.ext import commands
 
 from tests.bot.conftest import StartBot, World
 from tests.bot.e2e import SEED_KEY, button, store_of
+from storage.errors import DatabaseUnusable
 from tests.fakediscord import FakeDiscord
 
 OURS = ("article", "replay", "replayadmin")
@@ -86,11 +88,19 @@ async def test_extension_in_a_bare_host_bot_adds_commands_without_touching_the_h
 
 
 async def test_unloading_the_extension_removes_its_commands_closes_storage_and_stops_tasks(
-    fake_discord: FakeDiscord, world: World, bot_env: Path, discord_client: Connect
+    fake_discord: FakeDiscord,
+    world: World,
+    bot_env: Path,
+    discord_client: Connect,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     bot = await discord_client(HostBot())
     store = store_of(bot)
+    caplog.set_level(logging.INFO, logger="bot")
     await bot.unload_extension("bot")
+    assert [r.getMessage() for r in caplog.records if r.name == "bot"] == [
+        "threadreplay extension unloaded"
+    ]
     assert [c.name for c in bot.tree.get_commands()] == ["ping"]
     assert bot.cogs == {} and "bot" not in bot.extensions
     with pytest.raises(ValueError, match="no active connection"):
@@ -100,6 +110,25 @@ async def test_unloading_the_extension_removes_its_commands_closes_storage_and_s
     assert all(task.done() for task in bot.tasks_from_load)
     assert [t.get_name() for t in asyncio.all_tasks() if from_threadreplay(t)] == []
     assert set(vars(bot)) == bot.attributes_before_load
+
+
+async def test_a_failed_load_leaves_the_host_as_it_was_and_never_says_unloaded(
+    bot_env: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    (bot_env / "a-folder.db").mkdir()
+    monkeypatch.setenv("THREADREPLAY_DB", str(bot_env / "a-folder.db"))
+    host = HostBot()
+    before = set(vars(host))
+    caplog.set_level(logging.INFO, logger="bot")
+    with pytest.raises(commands.ExtensionFailed) as failed:
+        await host.load_extension("bot")
+    assert isinstance(failed.value.original, DatabaseUnusable)
+    assert "is a directory" in str(failed.value.original)
+    assert [c.name for c in host.tree.get_commands()] == ["ping"]
+    assert host.cogs == {} and "bot" not in host.extensions and set(vars(host)) == before
+    assert [r.getMessage() for r in caplog.records if r.name == "bot"] == []
+    assert [t.get_name() for t in asyncio.all_tasks() if from_threadreplay(t)] == []
+    await host.close()
 
 
 async def test_card_button_posted_before_a_restart_reaches_the_new_bot_and_is_answered(
