@@ -13,9 +13,9 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
+from storage.errors import DatabaseUnusable
 from tests.bot.conftest import StartBot, World
 from tests.bot.e2e import SEED_KEY, button, store_of
-from storage.errors import DatabaseUnusable
 from tests.fakediscord import FakeDiscord
 
 OURS = ("article", "replay", "replayadmin")
