@@ -33,3 +33,32 @@ def require_admin(
     """Raise NotAdmin (shown ephemerally) unless the user is an admin."""
     if not is_admin(settings, interaction, extra_role_ids):
         raise NotAdmin(REFUSAL)
+
+
+def permissions_in(
+    interaction: discord.Interaction, channel: discord.abc.GuildChannel | discord.Thread
+) -> discord.Permissions:
+    """What the member may do in `channel`, as Discord computed it for this interaction.
+
+    For the channel the command was used in that is `interaction.permissions`; for a channel given as
+    an option Discord sends the member's permissions there in `resolved.channels[id].permissions`.
+    Anything else (a channel reached another way) is computed from the cache.
+    """
+    if channel.id == interaction.channel_id:
+        return interaction.permissions
+    resolved = (interaction.data or {}).get("resolved", {})
+    data = resolved.get("channels", {}).get(str(channel.id))  # type: ignore[attr-defined]
+    if data is not None and "permissions" in data:
+        return discord.Permissions(int(data["permissions"]))
+    if isinstance(interaction.user, discord.Member):
+        return channel.permissions_for(interaction.user)
+    return discord.Permissions.none()
+
+
+def can_post(
+    perms: discord.Permissions, channel: discord.abc.GuildChannel | discord.Thread
+) -> bool:
+    """May post a message there: Send Messages, or Send Messages in Threads inside a thread."""
+    if isinstance(channel, discord.Thread):
+        return perms.view_channel and perms.send_messages_in_threads
+    return perms.view_channel and perms.send_messages

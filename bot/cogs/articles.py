@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
+from bot.checks import can_post
 from bot.errors import UserError, handle_command_error
 from bot.services import Services
 from bot.views import Pager, make_replay_button
@@ -111,9 +112,16 @@ class ArticlesCog(commands.Cog, name="Articles"):
         counts = await queries.article_counts(self.services.store, stored.id)
         view = discord.ui.View(timeout=None)
         view.add_item(self.replay_button(stored.id))
+        channel = interaction.channel
+        public = channel is None or (
+            not isinstance(channel, discord.abc.GuildChannel | discord.Thread)
+            or can_post(interaction.permissions, channel)
+        )
         await interaction.response.send_message(
+            None if public else "You cannot post in this channel, so only you see this card.",
             embed=render.article_card(stored, counts),
             view=view,
+            ephemeral=not public,
             allowed_mentions=render.NO_MENTIONS,
         )
 

@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.checks import is_admin
+from bot.checks import is_admin, permissions_in
 from bot.cogs.articles import article_choices, resolve_article
 from bot.errors import UserError, answer, handle_command_error
 from bot.replay.engine import CardFactory
@@ -92,12 +92,27 @@ class ReplayCog(commands.Cog, name="Replay"):
 
     # ---- checks ------------------------------------------------------------------------------------
 
-    def _require_manage_threads(self, interaction: discord.Interaction) -> None:
-        if interaction.permissions.manage_threads or is_admin(self.services.settings, interaction):
-            return
-        raise UserError(
-            "You need the Manage Threads permission (or to be one of this bot's admins) for that."
-        )
+    def _require_member_rights(
+        self, interaction: discord.Interaction, target: Target, *, posts: bool, controls: bool
+    ) -> None:
+        """What the member must be allowed *in the target channel* (not where the command was typed):
+        to see it; to post there when the replay will post (Send Messages, and Create Public Threads
+        or Send Messages in Threads); Manage Threads (or being a bot admin) to control a replay."""
+        perms = permissions_in(interaction, target)
+        if not perms.view_channel:
+            raise UserError(f"You cannot see {target.mention}, so you cannot use replays there.")
+        if posts and not (
+            perms.send_messages and (perms.create_public_threads or perms.send_messages_in_threads)
+        ):
+            raise UserError(
+                f"You are not allowed to post in {target.mention} (Send Messages, and Create Public"
+                " Threads or Send Messages in Threads), so the bot will not post there for you."
+            )
+        if controls and not (perms.manage_threads or is_admin(self.services.settings, interaction)):
+            raise UserError(
+                f"You need the Manage Threads permission in {target.mention} (or to be one of this"
+                " bot's admins) for that."
+            )
 
     def _check_bot_permissions(self, channel: Target) -> None:
         me = channel.guild.me
@@ -111,6 +126,8 @@ class ReplayCog(commands.Cog, name="Replay"):
     def _target(self, interaction: discord.Interaction, channel: Target | None) -> Target:
         target = channel or interaction.channel
         if isinstance(target, discord.TextChannel | discord.ForumChannel):
+            if target.guild.id != interaction.guild_id:
+                raise UserError("That channel is not in this server.")
             return target
         raise UserError(
             "Replays go into a text or forum channel; pick one with the `channel` option."
@@ -121,8 +138,8 @@ class ReplayCog(commands.Cog, name="Replay"):
     ) -> Target:
         """The checks every changing command makes, then the deferral: Manage Threads (or admin), a
         text or forum target, and (when the command will post) the bot's own permissions there."""
-        self._require_manage_threads(interaction)
         target = self._target(interaction, channel)
+        self._require_member_rights(interaction, target, posts=posts, controls=True)
         if posts:
             self._check_bot_permissions(target)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -175,8 +192,8 @@ class ReplayCog(commands.Cog, name="Replay"):
 
     async def start_from_card(self, interaction: discord.Interaction, article_id: int) -> None:
         """The card's "Replay discussion" button: replay into the card's channel with the defaults."""
-        self._require_manage_threads(interaction)
         target = self._target(interaction, None)
+        self._require_member_rights(interaction, target, posts=True, controls=True)
         self._check_bot_permissions(target)
         key = await queries.article_key(self.services.store, article_id)
         if key is None:
@@ -203,6 +220,7 @@ class ReplayCog(commands.Cog, name="Replay"):
     @app_commands.describe(channel="The channel the replay posts into (default: this one)")
     async def status(self, interaction: discord.Interaction, channel: Target | None = None) -> None:
         target = self._target(interaction, channel)
+        self._require_member_rights(interaction, target, posts=False, controls=False)
         st = await self.manager.status(target.id)
         r = st.replay
         lines = [
