@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import discord
+from discord.ext import commands
 
 from bot.errors import NotAdmin
 from bot.settings import Settings
@@ -62,3 +63,25 @@ def can_post(
     if isinstance(channel, discord.Thread):
         return perms.view_channel and perms.send_messages_in_threads
     return perms.view_channel and perms.send_messages
+
+
+OWNERS_ONLY = (
+    "Only the bot's owners can {what}: it reaches every server the bot is in."
+    " (Owners are THREADREPLAY_OWNER_IDS, or the application's owner or team when that is unset.)"
+)
+
+
+async def is_owner(bot: commands.Bot, settings: Settings, user: discord.abc.User) -> bool:
+    """A bot owner: THREADREPLAY_OWNER_IDS when set, otherwise the application's owner or team
+    (discord.py's `Bot.is_owner`, which also honours a host bot's own `owner_ids`)."""
+    if settings.owner_ids:
+        return user.id in settings.owner_ids
+    return await bot.is_owner(user)
+
+
+async def require_owner(
+    bot: commands.Bot, settings: Settings, interaction: discord.Interaction, what: str
+) -> None:
+    """Raise NotAdmin (shown ephemerally) unless the user is one of the bot's owners."""
+    if not await is_owner(bot, settings, interaction.user):
+        raise NotAdmin(OWNERS_ONLY.format(what=what))

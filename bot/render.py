@@ -43,13 +43,56 @@ _MASS_MENTION = re.compile(r"@(?=everyone|here)")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
+# A bare link, as Discord autolinks it (the shape discord.py's escape_markdown uses): left untouched,
+# so it stays clickable; markdown inside a bare link is not parsed by Discord anyway.
+_BARE_URL = re.compile(r"(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s]")
+_LINK_TAIL = re.compile(r"[.,:;\"'\]]+")
+# Characters with meaning anywhere in a line: emphasis, strike, code, spoilers, masked links.
+_INLINE = re.compile(r"([\\*_~`|\[\]])")
+# Markup that means something at the start of a line, and so at the start of any word: a message
+# split into parts at a space starts a part there (quotes, headings, subtext, lists).
+_WORD_START = re.compile(r"(?:(?<=\s)|^)([>#-]|\d+\.(?=\s))")
+
+
+def _escape_plain(text: str) -> str:
+    text = _INLINE.sub(r"\\\1", text)
+    return _WORD_START.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1], text)
+
+
 def escape(text: str) -> str:
-    """Show archive text literally: markdown escaped, mentions and raw `<@…>` forms defused."""
-    text = discord.utils.escape_markdown(text)
-    text = _RAW_MENTION.sub(r"\\<", text)
-    # Links are left unescaped by escape_markdown; a "||" inside one must not close a spoiler.
+    """Show archive text literally: every markdown character escaped (outside bare links), mentions
+    and raw `<@…>` forms defused.
+
+    Not discord.utils.escape_markdown: its pattern for masked links swallows the rest of the line, so
+    in `[x](y) [click](https://evil) **bold**` only the first `[` was escaped. A backslash before
+    ASCII punctuation is invisible in Discord, so escaping every such character shows the text as is.
+    """
+    out: list[str] = []
+    pos = 0
+    for link in _BARE_URL.finditer(text):
+        out += [_escape_plain(text[pos : link.start()]), link.group()]
+        pos = link.end()
+        # What follows a link up to the next space can only be the characters a link may not end
+        # with; a "\]" there would become part of the link, and a lone "]" opens nothing.
+        tail = _LINK_TAIL.match(text, pos)
+        if tail:
+            out.append(tail.group())
+            pos = tail.end()
+    out.append(_escape_plain(text[pos:]))
+    text = _RAW_MENTION.sub(r"\\<", "".join(out))
+    # A "||" inside a bare link must not close a spoiler.
     text = text.replace("||", "|\u200b|")
     return _MASS_MENTION.sub("@\u200b", text)
+
+
+def code(text: str) -> str:
+    """`text` as an inline code span, shown exactly (no escaping applies inside one): a double
+    backtick fence when the text holds a backtick, line breaks shown as spaces."""
+    text = " ".join(text.splitlines())
+    if "`" not in text:
+        return f"`{text}`"
+    fenced = text.replace("``", "`\u200b`")
+    return f"`` {fenced} ``"
 
 
 def clip(text: str, limit: int) -> str:

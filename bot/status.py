@@ -17,9 +17,16 @@ if TYPE_CHECKING:
 
 
 async def status_text(
-    services: Services, announcer: Announcer | None, manager: ReplayManager | None
+    services: Services,
+    announcer: Announcer | None,
+    manager: ReplayManager | None,
+    *,
+    guild_id: int,
+    owner: bool,
 ) -> str:
-    """Uptime, database size and counts, watched folder, last load report, replays per channel."""
+    """Uptime, database size and counts, watched folder, last load report, and this server's replays
+    and queue. Host paths (database, folder, failed files) only for the bot's owners: a server's
+    admins see their server, never the machine the bot runs on or another server."""
     store = services.store
     size = sum(
         p.stat().st_size for p in store.path.parent.glob(store.path.name + "*") if p.is_file()
@@ -29,8 +36,9 @@ async def status_text(
     lines = []
     if announcer is not None:
         lines.append(f"**Up** {duration(time.monotonic() - announcer.started)}")
+    where = f" {render.code(str(store.path))}" if owner else ""
     lines.append(
-        f"**Database** `{render.escape(str(store.path))}`: {size / 1e6:.1f} MB, "
+        f"**Database**{where}: {size / 1e6:.1f} MB, "
         f"{await queries.count_articles(store)} articles, {comments} comments"
     )
     watch = announcer.watch if announcer else None
@@ -38,12 +46,16 @@ async def status_text(
         lines.append("**Watched folder**: off (THREADREPLAY_WATCH=true turns it on)")
     else:
         state = "watching" if watch.running else "not running"
+        folder = f" {render.code(str(watch.folder))}" if owner else ""
         lines.append(
-            f"**Watched folder** `{render.escape(str(watch.folder))}`: {state},"
+            f"**Watched folder**{folder}: {state},"
             f" {watch.articles_loaded} articles loaded,"
             f" {len(watch.waiting)} waiting to settle"
         )
-        lines += [f"• failed: {render.escape(f.error or f.path)}" for f in watch.failures]
+        if owner:
+            lines += [f"• failed: {render.escape(f.error or f.path)}" for f in watch.failures]
+        elif watch.failures:
+            lines.append(f"• {len(watch.failures)} files failed (the bot's owners see which)")
     last = announcer.last_load if announcer else None
     if last is not None:
         r = last.report
@@ -51,9 +63,16 @@ async def status_text(
             f"**Last load** ({render.escape(last.source)}, {last.when:%Y-%m-%d %H:%M} UTC): {r.count('added')} added,"
             f" {r.count('updated')} updated, {r.count('unchanged')} unchanged, {r.count('failed')} failed"
         )
-        lines += [f"• {render.escape(f.error or f.path)}" for f in r.files if f.status == "failed"]
-    active = await ledger.replays_in_state(store, "running", "paused")
-    waiting = await feed.queued(store)
+        if owner:
+            lines += [
+                f"• {render.escape(f.error or f.path)}" for f in r.files if f.status == "failed"
+            ]
+    active = [
+        r
+        for r in await ledger.replays_in_state(store, "running", "paused")
+        if r.guild_id == guild_id
+    ]
+    waiting = [q for q in await feed.queued(store) if q.guild_id == guild_id]
     if not active and not waiting:
         lines.append("**Replays**: none running or queued")
     for replay in active:

@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.checks import require_admin
+from bot.checks import is_owner, require_admin, require_owner
 from bot.errors import UserError, answer, handle_command_error
 from bot.feed import Announcer
 from bot.services import Services
@@ -69,11 +69,15 @@ class AdminCog(commands.Cog, name="ReplayAdmin"):
         name="reload", description="Load new and changed files from the seeds folder"
     )
     async def reload(self, interaction: discord.Interaction) -> None:
+        # The host's folder goes into the database every server shares (and the feed announces it).
+        await require_owner(
+            self.bot, self.services.settings, interaction, "reload the seeds folder"
+        )
         await interaction.response.defer(ephemeral=True, thinking=True)
         folder = self.services.settings.seeds
         if not folder.is_dir():
             raise UserError(
-                f"The seeds folder `{render.escape(str(folder))}` does not exist on the bot's machine."
+                f"The seeds folder {render.code(str(folder))} does not exist on the bot's machine."
             )
         report = await load_paths(self.services.store, [folder])
         failed = [f.error or f.path for f in report.files if f.status == "failed"]
@@ -98,6 +102,7 @@ class AdminCog(commands.Cog, name="ReplayAdmin"):
         name="reload-code", description="Reload threadreplay's code without restarting"
     )
     async def reload_code(self, interaction: discord.Interaction) -> None:
+        await require_owner(self.bot, self.services.settings, interaction, "reload the bot's code")
         await interaction.response.defer(ephemeral=True, thinking=True)
         followup = interaction.followup  # this cog is replaced during the reload; keep what we need
         previous = {
@@ -131,6 +136,10 @@ class AdminCog(commands.Cog, name="ReplayAdmin"):
     async def sync(
         self, interaction: discord.Interaction, scope: Literal["guild", "global"]
     ) -> None:
+        if scope == "global":
+            await require_owner(
+                self.bot, self.services.settings, interaction, "publish commands globally"
+            )
         await interaction.response.defer(ephemeral=True, thinking=True)
         tree = self.bot.tree
         if scope == "guild":
@@ -207,9 +216,14 @@ class AdminCog(commands.Cog, name="ReplayAdmin"):
     async def status(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         replay = self.bot.get_cog("Replay")
+        assert interaction.guild_id is not None  # guild_only group
         text = await status_text(
-            self.services, self._announcer(), replay.manager if replay else None
-        )  # type: ignore[attr-defined]
+            self.services,
+            self._announcer(),
+            replay.manager if replay else None,  # type: ignore[attr-defined]
+            guild_id=interaction.guild_id,
+            owner=await is_owner(self.bot, self.services.settings, interaction.user),
+        )
         await Pager(
             interaction.user.id, "threadreplay status", render.paginate(text.split("\n"))
         ).send(interaction)

@@ -28,6 +28,7 @@ class World:
     moderator: int  # has Manage Threads only
     member: int  # ordinary member
     admin_role: int
+    owner: int  # owns the server and the application: a bot owner
 
 
 @pytest.fixture
@@ -46,6 +47,7 @@ def world(fake_discord: FakeDiscord) -> World:
         moderator=fake_discord.add_member(guild, "mo-mod", roles=[mod_role]),
         member=fake_discord.add_member(guild, "bob-member"),
         admin_role=admin_role,
+        owner=fake_discord.world.guild(guild).owner_id,
     )
 
 

@@ -52,7 +52,7 @@ async def test_slow_command_defers_within_deadline_then_answers_after_the_slow_p
 ) -> None:
     await start_bot()
     opened = gate(monkeypatch, slow_part)
-    user = world.admin if as_admin else world.member
+    user = world.owner if as_admin else world.member
     result = await fake_discord.invoke(command, options, user_id=user)
     await result.wait_response()
     # The "thinking" answer went out while the database part is still blocked.

@@ -201,14 +201,24 @@ async def test_half_written_file_is_loaded_only_once_complete(
 async def test_bad_file_is_reported_and_the_watcher_keeps_going(
     fake_discord: FakeDiscord, world: World, start_bot: StartBot, bot_env: Path, watching: Path
 ) -> None:
-    await start_bot()
+    bot = await start_bot()
     (watching / "broken.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
     write_dump(watching / "fine.txt", "Fine", [("Ann", 0, "Hi.")])
     await fake_discord.wait_for(lambda: "fine" in article_keys(bot_env / "bot.db"), timeout=15)
-    result = await fake_discord.invoke("replayadmin status", user_id=world.admin)
+    # Each file settles on its own: the good one may be in before the bad one was tried.
+    watch = bot.get_cog("Feed").announcer.watch  # type: ignore[union-attr]
+    await fake_discord.wait_for(
+        lambda: any(f.path.endswith("broken.txt") for f in watch.failures), timeout=15
+    )
+    result = await fake_discord.invoke("replayadmin status", user_id=world.owner)
     await result.wait_done()
     text = "\n".join(e.get("description", "") for e in result.embeds)
     assert "watching" in text and "broken.txt" in text and "binary" in text
+    # A server's admin learns that a file failed, not the host's paths.
+    result = await fake_discord.invoke("replayadmin status", user_id=world.admin)
+    await result.wait_done()
+    text = "\n".join(e.get("description", "") for e in result.embeds)
+    assert "1 files failed" in text and "broken.txt" not in text and str(watching) not in text
     write_dump(watching / "later.txt", "Later", [("Bob", 0, "Still watching.")])
     await fake_discord.wait_for(lambda: "later" in article_keys(bot_env / "bot.db"), timeout=15)
 

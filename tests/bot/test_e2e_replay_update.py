@@ -65,7 +65,7 @@ async def test_update_adds_deep_reply_edits_and_removes_and_equals_fresh_replay(
     text = text.replace("End of.", "End of, really.")  # an edit
     text = re.sub(r"  • MD Ranix\n\n    zio losers[^\n]*\n\n", "", text)  # a removal
     seed.write_text(text, "utf-8")
-    reload = await fake_discord.invoke("replayadmin reload", user_id=world.admin)
+    reload = await fake_discord.invoke("replayadmin reload", user_id=world.owner)
     await reload.wait_done()
 
     answer = await slash(fake_discord, world, "replay update", article=KEY)

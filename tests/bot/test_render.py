@@ -173,3 +173,65 @@ def test_paginate_long_outline_pages_within_description_limit() -> None:
 def test_choice_name_fits_100_chars() -> None:
     summary = ArticleSummary(id=1, key="k" * 30, title="T" * 300, comment_count=1, created_at=NOW)
     assert len(render.choice_name(summary)) <= render.CHOICE_NAME
+
+
+BARE_URL = re.compile(r"(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s]")  # Discord's autolink
+
+
+def visible(markdown: str) -> str:
+    """What Discord shows for escaped text: a backslash before ASCII punctuation is hidden, except
+    inside a bare link, which is shown as it is."""
+    pieces = re.split(f"({BARE_URL.pattern})", markdown)
+    shown = [
+        piece if i % 2 else re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", piece)
+        for i, piece in enumerate(pieces)
+    ]
+    return "".join(shown).replace("\u200b", "")
+
+
+def live_markup(markdown: str) -> list[str]:
+    """Markup Discord would still act on: emphasis, code, spoilers, masked links (an unescaped `[`;
+    a lone `]` opens nothing), outside bare links, and quotes, headings or lists where a line (or
+    a message part) starts."""
+    bare = re.sub(r"(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s\\]", "u", markdown)
+    tokens = re.findall(r"\\.|.", bare, re.S)  # an escaped character is one literal token
+    found = []
+    for i, token in enumerate(tokens):
+        word_start = i == 0 or tokens[i - 1].isspace()
+        if token in ("*", "_", "~", "`", "|", "[") or (word_start and token in (">", "#", "-")):
+            found.append(token)
+        elif word_start and token.isdigit():
+            j = i
+            while j < len(tokens) and tokens[j].isdigit():
+                j += 1
+            if tokens[j : j + 1] == ["."] and j + 1 < len(tokens) and tokens[j + 1].isspace():
+                found.append("".join(tokens[i : j + 1]))
+    return found
+
+
+def test_escape_defuses_every_masked_link_and_emphasis_in_a_line() -> None:
+    text = "[x](y) [click](https://evil.example) then **bold** and __under__ `code` ~~gone~~"
+    out = render.escape(text)
+    assert live_markup(out) == []
+    assert visible(out) == text
+    assert "https://evil.example" in out  # a bare address stays a clickable address
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*"ab 1.\n*_~`|[]()<>#-:/\\h@", "https://x.y/a_b", "everyone"]),
+        max_size=80,
+    ).map("".join)
+)
+def test_escaped_text_shows_exactly_the_source_and_carries_no_live_markup(text: str) -> None:
+    out = render.escape(text)
+    assert live_markup(out) == []
+    assert visible(out) == text
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab #>-1.*\n")), max_size=400))
+def test_no_part_of_a_split_message_starts_with_live_markup(text: str) -> None:
+    for part in render.split_text(render.escape(text), 40):
+        assert live_markup(part) == [], part
