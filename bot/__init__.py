@@ -22,6 +22,7 @@ _loaded: set[int] = set()
 
 async def setup(bot: commands.Bot) -> None:
     """Open this extension's own storage (from the same settings) and add its cogs. Never syncs."""
+    from bot import redact
     from bot.cogs.admin import AdminCog
     from bot.cogs.articles import ArticlesCog
     from bot.cogs.feed import FeedCog
@@ -32,6 +33,7 @@ async def setup(bot: commands.Bot) -> None:
     from storage.db import Storage
     from storage.loader import load_paths
 
+    redact.install()  # discord.py's DEBUG lines carry webhook and interaction tokens
     settings = Settings()
     store = await Storage.open(settings.db)
     services = Services(settings, store)

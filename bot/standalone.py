@@ -15,7 +15,7 @@ import aiohttp
 import discord
 from discord.ext import commands
 
-from bot import services_of
+from bot import redact, services_of
 from bot.render import NO_MENTIONS
 from bot.settings import Settings
 from storage import state
@@ -114,9 +114,9 @@ def setup_logging(level: str) -> None:
         options["formatter"] = logging.Formatter(
             "[{asctime}] [{levelname:<8}] {name}: {message}", "%Y-%m-%d %H:%M:%S", style="{"
         )
-    discord.utils.setup_logging(
-        handler=logging.StreamHandler(sys.stderr), level=getattr(logging, level), **options
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    redact.install(handler)  # no token or password reaches stderr, whichever logger it came from
+    discord.utils.setup_logging(handler=handler, level=getattr(logging, level), **options)
 
 
 def unreachable(exc: BaseException) -> str | None:
