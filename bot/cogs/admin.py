@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.checks import is_owner, require_admin, require_owner
+from bot.checks import is_owner, permissions_in, require_admin, require_owner
 from bot.errors import UserError, answer, handle_command_error
 from bot.feed import Announcer
 from bot.services import Services
@@ -170,6 +170,10 @@ class AdminCog(commands.Cog, name="ReplayAdmin"):
         admin_role: discord.Role | None = None,
     ) -> None:
         assert interaction.guild_id is not None  # guild_only group
+        if admin_role is not None:
+            self._check_admin_role(admin_role)
+        if announce_channel is not None:
+            self._check_announce_channel(interaction, announce_channel)
         current = await feed.get_settings(self.services.store, interaction.guild_id)
         changes = {
             "announce_channel_id": announce_channel.id if announce_channel else None,
@@ -190,6 +194,50 @@ class AdminCog(commands.Cog, name="ReplayAdmin"):
             ephemeral=True,
             allowed_mentions=render.NO_MENTIONS,
         )
+
+    @staticmethod
+    def _check_admin_role(role: discord.Role) -> None:
+        """The admin role must single some members out: never @everyone, nor a role all members have
+        (known when the server's member list is complete in the cache)."""
+        guild = role.guild
+        everyone_has_it = (
+            guild.chunked
+            and guild.member_count is not None
+            and len(role.members) >= guild.member_count
+        )
+        if role.is_default() or everyone_has_it:
+            raise UserError(
+                f"{role.mention} is a role every member has: it would make everyone an admin of"
+                " this bot. Pick a role only your admins have."
+            )
+
+    @staticmethod
+    def _check_announce_channel(
+        interaction: discord.Interaction, channel: discord.TextChannel | discord.ForumChannel
+    ) -> None:
+        """Announcements go only where the admin who sets them, and the bot, may post."""
+        if channel.guild.id != interaction.guild_id:
+            raise UserError("That channel is not in this server.")
+        mine = permissions_in(interaction, channel)
+        if not (mine.view_channel and mine.send_messages):
+            raise UserError(
+                f"You are not allowed to post in {channel.mention}, so it cannot be the announce"
+                " channel you set."
+            )
+        bots = channel.permissions_for(channel.guild.me)
+        missing = [
+            name
+            for allowed, name in (
+                (bots.view_channel, "View Channel"),
+                (bots.send_messages, "Send Messages"),
+                (bots.embed_links, "Embed Links"),
+            )
+            if not allowed
+        ]
+        if missing:
+            raise UserError(
+                f"I cannot announce in {channel.mention}: I am missing {', '.join(missing)} there."
+            )
 
     @replayadmin.command(
         name="announce-backlog", description="Announce the articles that predate the feed, paced"

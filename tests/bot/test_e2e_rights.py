@@ -11,6 +11,7 @@ from tests.bot.conftest import StartBot, World
 from tests.bot.e2e import SEED_KEY, button
 from tests.bot.replaykit import replay_states, slash, wait_state
 from tests.fakediscord import FakeDiscord, P
+from tests.sqlitefile import connect as sqlite_connect
 
 pytestmark = pytest.mark.fakediscord(time_scale=0.02)
 
@@ -161,3 +162,53 @@ async def test_card_button_checks_the_rights_of_the_one_who_clicks(
     await click.wait_done()
     await wait_state(fake_discord, bot_env / "bot.db", "finished")
     assert fake_discord.threads(news) != []
+
+
+async def config(fake: FakeDiscord, world: World, user: int, **options: object) -> str:
+    result = await fake.invoke(
+        "replayadmin config", options, user_id=user, guild_id=world.guild, channel_id=world.channel
+    )
+    await result.wait_done()
+    assert result.error is None and result.ephemeral
+    return result.content or ""
+
+
+def stored_settings(db: Path) -> list[tuple[object, ...]]:
+    with sqlite_connect(db) as conn:
+        return conn.execute("SELECT * FROM guild_settings").fetchall()
+
+
+async def test_admin_role_cannot_be_everyone(
+    fake_discord: FakeDiscord, world: World, start_bot: StartBot, bot_env: Path
+) -> None:
+    await start_bot()
+    before = stored_settings(bot_env / "bot.db")
+    answer = await config(fake_discord, world, world.admin, admin_role=world.guild)  # @everyone
+    assert "every member has" in answer
+    assert stored_settings(bot_env / "bot.db") == before
+    # The ordinary member is still no admin of the bot.
+    refused = await fake_discord.invoke(
+        "replayadmin config", {}, user_id=world.member, bypass_permissions=True
+    )
+    await refused.wait_done()
+    assert "Only this bot's admins" in (refused.content or "")
+    answer = await config(fake_discord, world, world.admin, admin_role=world.admin_role)
+    assert f"<@&{world.admin_role}>" in answer
+
+
+async def test_announce_channel_must_be_one_the_admin_and_the_bot_may_post_in(
+    fake_discord: FakeDiscord, world: World, start_bot: StartBot, bot_env: Path
+) -> None:
+    news = read_only_channel(fake_discord, world)
+    mute = fake_discord.add_text_channel(world.guild, "bot-muted")
+    fake_discord.deny_bot(mute, int(P.SEND_MESSAGES))
+    curators = fake_discord.add_role(world.guild, "Curators", int(P.MANAGE_GUILD))
+    curator = fake_discord.add_member(world.guild, "cora-curator", roles=[curators])
+    await start_bot()
+    answer = await config(fake_discord, world, curator, announce_channel=news)
+    assert "You are not allowed to post" in answer
+    answer = await config(fake_discord, world, world.admin, announce_channel=mute)
+    assert "I am missing Send Messages" in answer
+    assert stored_settings(bot_env / "bot.db") == []
+    answer = await config(fake_discord, world, world.admin, announce_channel=news)
+    assert f"<#{news}>" in answer and "missing" not in answer
