@@ -78,6 +78,10 @@ def escape(text: str) -> str:
         if tail:
             out.append(tail.group())
             pos = tail.end()
+        if text.startswith("<", pos):
+            # The "\\" that defuses this "<" would be taken into the link: close the link with
+            # Discord's <address> form instead (shown the same, without a preview).
+            out[-1 - bool(tail)] = f"<{link.group()}>"
     out.append(_escape_plain(text[pos:]))
     text = _RAW_MENTION.sub(r"\\<", "".join(out))
     # A "||" inside a bare link must not close a spoiler.

@@ -16,7 +16,7 @@ from storage.articles import save_article, stored_hash
 from storage.db import Storage
 from storage.errors import ParseError, StorageError
 from storage.models import Article, FileReport, LoadReport, LoadStatus, ParseWarning
-from storage.parsers import article_key, iter_file, parse_bytes, read_head, sniff
+from storage.parsers import article_key, iter_file, parse_bytes, read_head, read_limited, sniff
 from storage.read import fetch_one
 
 log = logging.getLogger(__name__)
@@ -154,10 +154,8 @@ async def _load_dump(
     try:
         if claimed is not None:
             await claimed.claim(key, path)
-        try:
-            data = await asyncio.to_thread(path.read_bytes)
-        except OSError as exc:
-            raise ParseError(shown, None, f"cannot read file: {exc.strerror or exc}") from None
+        # The same size limit as `threadreplay parse`, for load, reload and the watched folder.
+        data = await asyncio.to_thread(read_limited, path)
         digest = content_hash(data)
         if await stored_hash(store, key) == digest:
             return FileReport(
@@ -182,6 +180,9 @@ async def _load_dump(
         return FileReport(
             path=shown, status="failed", key=key, error=f"{shown}: database error: {exc}"
         )
+    except Exception as exc:  # a parser bug must cost this file only, never the whole load
+        log.exception("unexpected error while loading %s", shown)
+        return FileReport(path=shown, status="failed", key=key, error=unexpected(shown, exc))
 
 
 async def _load_sourced(
@@ -201,6 +202,10 @@ async def _load_sourced(
         except ParseError as exc:
             yield FileReport(path=shown, status="failed", error=str(exc))
             return
+        except Exception as exc:  # a parser bug must cost this file only
+            log.exception("unexpected error while parsing %s", shown)
+            yield FileReport(path=shown, status="failed", error=unexpected(shown, exc))
+            return
         if article is None:
             warning = ParseWarning(
                 line=None, code="no-articles", message="no thread in the file has posts"
@@ -214,11 +219,20 @@ async def _load_sourced(
             except ParseError as exc:
                 yield FileReport(path=shown, status="failed", error=str(exc))
                 return
+            except Exception as exc:  # a parser bug must cost this file only
+                log.exception("unexpected error while parsing %s", shown)
+                yield FileReport(path=shown, status="failed", error=unexpected(shown, exc))
+                return
     finally:
         # Drops a Disqus export's scratch database. (A load cancelled while the generator runs in
         # its worker thread cannot close it here; it is dropped when the generator is collected.)
         with contextlib.suppress(ValueError):
             articles.close()
+
+
+def unexpected(shown: str, exc: BaseException) -> str:
+    """The report line for a failure no parser foresaw (the log has the traceback)."""
+    return f"{shown}: could not be loaded ({type(exc).__name__}: {str(exc)[:200]}); see the log"
 
 
 async def _save(store: Storage, article: Article, path: Path, claimed: Claims | None) -> FileReport:
@@ -239,6 +253,9 @@ async def _save(store: Storage, article: Article, path: Path, claimed: Claims | 
         return FileReport(
             path=shown, status="failed", key=key, error=f"{shown}: {key}: database error: {exc}"
         )
+    except Exception as exc:  # one article's surprise costs that article only
+        log.exception("unexpected error while saving %s (%s)", shown, key)
+        return FileReport(path=shown, status="failed", key=key, error=unexpected(shown, exc))
     return FileReport(
         path=shown,
         status=status,

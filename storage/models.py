@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 LoadStatus = Literal["added", "updated", "unchanged", "failed"]
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """Text every store and Discord can hold: NUL characters removed, and lone surrogates (which a
+    JSON `"\\ud800"` escape produces and UTF-8 cannot encode) replaced by U+FFFD."""
+    if text.isascii():
+        return text.replace("\x00", "") if "\x00" in text else text
+    return _LONE_SURROGATE.sub("\ufffd", text.replace("\x00", ""))
+
+
+#: A string from an archive, made storable (see `storable`) whichever parser produced it.
+Text = Annotated[str, AfterValidator(storable)]
 
 
 class ParseWarning(BaseModel):
@@ -17,36 +32,36 @@ class ParseWarning(BaseModel):
 
     line: int | None
     code: str
-    message: str
+    message: Text
 
 
 class Comment(BaseModel):
     """One comment of a thread, in file (pre-)order; `parent` is the index of its parent comment."""
 
     index: int = Field(ge=0)
-    key: str
-    author: str
+    key: Text
+    author: Text
     depth: int = Field(ge=0)
     parent: int | None = None
-    text: str
+    text: Text
     spam: bool = False
     spam_reasons: list[str] = Field(default_factory=list)
     deleted: bool = False
     line: int | None = None
-    source_id: str | None = None
+    source_id: Text | None = None
     created_at: datetime | None = None
 
 
 class Article(BaseModel):
     """A parsed article: its text, a summary and its comments in pre-order."""
 
-    key: str
+    key: Text
     format: str
-    title: str
-    caption: str | None = None
-    paragraphs: list[str] = Field(default_factory=list)
-    summary: str = ""
-    source_url: str | None = None
+    title: Text
+    caption: Text | None = None
+    paragraphs: list[Text] = Field(default_factory=list)
+    summary: Text = ""
+    source_url: Text | None = None
     comments: list[Comment] = Field(default_factory=list)
     warnings: list[ParseWarning] = Field(default_factory=list)
 

@@ -31,6 +31,7 @@ __all__ = [
     "parse_bytes",
     "parse_file",
     "read_head",
+    "read_limited",
     "sniff",
 ]
 
@@ -120,7 +121,7 @@ def iter_file(path: Path, *, strict: bool = False) -> Iterator[Article]:
     """
     shown = str(path)
     if sniff(read_head(path)) != "xml":
-        yield from parse_any(_read(path), shown, key=article_key(path), strict=strict)
+        yield from parse_any(read_limited(path), shown, key=article_key(path), strict=strict)
         return
     try:
         stream = path.open("rb")
@@ -130,7 +131,7 @@ def iter_file(path: Path, *, strict: bool = False) -> Iterator[Article]:
         yield from iter_disqus(stream, path=shown, strict=strict)
 
 
-def _read(path: Path) -> bytes:
+def read_limited(path: Path) -> bytes:
     """A whole (non-streamed) file; ParseError if it is too large or unreadable."""
     try:
         size = path.stat().st_size

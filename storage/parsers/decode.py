@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 from storage.errors import ParseError
 from storage.models import ParseWarning
@@ -27,6 +28,42 @@ def _looks_binary(data: bytes) -> bool:
     return controls > max(2, len(head) // 20)
 
 
+_ESCAPED = re.compile("[\udc80-\udcff]+")  # bad bytes, as surrogateescape decodes them
+_NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
+_SHOWN_LINES = 5
+
+
+def _mostly_utf8(data: bytes, exc: UnicodeDecodeError) -> tuple[str, ParseWarning]:
+    """A file that is not valid UTF-8 throughout: UTF-8 with the bad bytes replaced (U+FFFD) when
+    it is UTF-8 as a whole (more valid non-ASCII characters than bad runs), otherwise Windows-1252.
+    One stray byte must not turn every `•` and `’` of a UTF-8 file into mojibake."""
+    escaped = data.decode("utf-8", errors="surrogateescape")
+    runs = [m.start() for m in _ESCAPED.finditer(escaped)]
+    if len(_NON_ASCII.findall(escaped)) >= len(runs):
+        lines: list[int] = []
+        at = line = 0
+        for position in runs[: _SHOWN_LINES + 1]:
+            line += escaped.count("\n", at, position)
+            at = position
+            lines.append(line + 1)
+        shown = ", ".join(map(str, lines[:_SHOWN_LINES])) + (
+            ", …" if len(runs) > _SHOWN_LINES else ""
+        )
+        what = "an invalid byte" if len(runs) == 1 else f"{len(runs)} runs of invalid bytes"
+        return _ESCAPED.sub("\ufffd", escaped), ParseWarning(
+            line=lines[0],
+            code="encoding",
+            message=f"UTF-8 with {what} (line {shown}); shown as \ufffd",
+        )
+    line = data.count(b"\n", 0, exc.start) + 1
+    text = data.decode("cp1252", errors="threadreplay-latin1")
+    return text, ParseWarning(
+        line=line,
+        code="encoding",
+        message=f"not valid UTF-8 (first bad byte on line {line}); decoded as Windows-1252",
+    )
+
+
 def decode_bytes(data: bytes, path: str) -> tuple[str, list[ParseWarning]]:
     """Decode a dump to text with `\\n` line endings, or raise ParseError for empty/binary files."""
     warnings: list[ParseWarning] = []
@@ -46,15 +83,8 @@ def decode_bytes(data: bytes, path: str) -> tuple[str, list[ParseWarning]]:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            text = data.decode("cp1252", errors="threadreplay-latin1")
-            warnings.append(
-                ParseWarning(
-                    line=line,
-                    code="encoding",
-                    message=f"not valid UTF-8 (first bad byte on line {line}); decoded as Windows-1252",
-                )
-            )
+            text, warning = _mostly_utf8(data, exc)
+            warnings.append(warning)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise ParseError(path, None, "file is blank (only white space)")

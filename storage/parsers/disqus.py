@@ -22,6 +22,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from storage.errors import ParseError
 from storage.models import Article
 from storage.parsers.disqus_spool import PostRow, Spool, ThreadRow, scan
 from storage.parsers.htmltext import html_to_text
@@ -97,9 +98,19 @@ def iter_disqus(
     The whole file is scanned (and, under strict, every article built once) before the first article
     is yielded, so a malformed export raises ParseError before anything could have been stored.
     """
-    spool = Spool(on_disk)
     try:
-        scan(stream, path, spool)
+        spool = Spool(on_disk)
+    except (OSError, sqlite3.Error) as exc:
+        raise ParseError(
+            path, None, f"cannot make the scratch file for this export: {exc}"
+        ) from None
+    try:
+        try:
+            scan(stream, path, spool)
+        except (OSError, sqlite3.Error) as exc:  # e.g. the temporary folder is full
+            raise ParseError(
+                path, None, f"cannot read this export or spool it into the temporary folder: {exc}"
+            ) from None
         if strict:  # build every article once first, so a refusal comes before anything is yielded
             for thread, posts, declared in spool.by_thread():
                 _article(thread, posts, path, strict, declared=declared)

@@ -10,6 +10,9 @@ capped at 8 MB. The expat parser refuses entity-expansion bombs by itself (expat
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import sqlite3
 import tempfile
 import xml.etree.ElementTree as ET
@@ -63,6 +66,37 @@ _POST_COLS = "dsq, ident, parent, created, deleted, spam, name, username, messag
 _THREAD_COLS = "dsq, ident, link, title, message, deleted, line"
 
 
+SPOOL_PREFIX = "threadreplay-disqus-"
+_SPOOL_NAME = re.compile(re.escape(SPOOL_PREFIX) + r"(\d+)-")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but another user's
+        return True
+    return True
+
+
+def remove_stale_spools(folder: Path | None = None) -> int:
+    """Delete the scratch folders of processes that died mid-load (SIGKILL leaves them); returns
+    how many. A folder names its process: `threadreplay-disqus-<pid>-…`."""
+    folder = Path(tempfile.gettempdir()) if folder is None else folder
+    removed = 0
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return 0
+    for entry in entries:
+        found = _SPOOL_NAME.match(entry.name)
+        if found and entry.is_dir() and not _alive(int(found.group(1))):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 def _local(tag: str) -> str:
     """An element or attribute name without its namespace (`{http://disqus.com}post` -> `post`)."""
     return tag.rsplit("}", 1)[-1]
@@ -95,7 +129,11 @@ class Spool:
     """The scratch database of one export: threads and posts in file order, read back thread by thread."""
 
     def __init__(self, on_disk: bool) -> None:
-        self.tmp = tempfile.TemporaryDirectory(prefix="threadreplay-disqus-") if on_disk else None
+        if on_disk:
+            remove_stale_spools()
+        self.tmp = (
+            tempfile.TemporaryDirectory(prefix=f"{SPOOL_PREFIX}{os.getpid()}-") if on_disk else None
+        )
         where = str(Path(self.tmp.name) / "spool.db") if self.tmp else ":memory:"
         # Used by one thread at a time, but possibly not the one that opened it (asyncio.to_thread).
         self.db = sqlite3.connect(where, check_same_thread=False, isolation_level=None)
@@ -213,6 +251,10 @@ def scan(stream: BinaryIO, path: str, spool: Spool) -> None:
         at, column = exc.position
         raise ParseError(
             path, at, f"not well-formed XML: {ErrorString(exc.code)} (column {column + 1})"
+        ) from None
+    except (LookupError, ValueError) as exc:  # expat on `encoding="…"`: unknown or multi-byte
+        raise ParseError(
+            path, line, f"the XML declaration names an encoding that cannot be read ({exc})"
         ) from None
     if root is None:
         raise ParseError(path, None, "no XML element found")

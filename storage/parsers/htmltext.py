@@ -42,6 +42,10 @@ class _TextMaker(HTMLParser):
         self.hidden = 0
         self.pre = 0
         self.link: tuple[str, list[str], int, list[str]] | None = None  # href, line, start, text
+        # Whether the current line / paragraph holds any non-space text, kept as flags: looking
+        # again at everything written so far on each tag made `<br><div></div>`×n quadratic.
+        self.line_has_text = False
+        self.paragraph_has_text = False
 
     @property
     def line(self) -> list[str]:
@@ -51,11 +55,19 @@ class _TextMaker(HTMLParser):
     def new_line(self) -> None:
         """A hard line break (`<br>`, or a newline inside `<pre>`)."""
         self.paragraphs[-1].append([])
+        self.line_has_text = False
 
     def new_paragraph(self) -> None:
         """A block boundary: start a new paragraph unless the current one is still empty."""
-        if any("".join(line).strip() for line in self.paragraphs[-1]):
+        if self.paragraph_has_text:
             self.paragraphs.append([[]])
+            self.line_has_text = self.paragraph_has_text = False
+
+    def write(self, piece: str) -> None:
+        """Add a piece of text to the current line."""
+        self.line.append(piece)
+        if not piece.isspace() and piece:
+            self.line_has_text = self.paragraph_has_text = True
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         """Open a tag: blocks break paragraphs, `br` breaks lines, `a` starts collecting link text."""
@@ -68,9 +80,9 @@ class _TextMaker(HTMLParser):
             if tag == "pre":
                 self.pre += 1
         elif tag == "li":  # list items are lines of one paragraph, like a text dump's lists
-            if "".join(self.line).strip():
+            if self.line_has_text:
                 self.new_line()
-            self.line.append("- ")
+            self.write("- ")
         elif tag == "a":
             href = next((v for k, v in attrs if k == "href" and v), "")
             self.link = (href.strip(), self.line, len(self.line), [])
@@ -109,9 +121,9 @@ class _TextMaker(HTMLParser):
         if cut and href.startswith(cut) and line is self.line:
             line[start:] = [href]  # Disqus shortens long link texts to "http://host/pa..."
         elif not text:
-            self.line.append(href)
+            self.write(href)
         else:
-            self.line.append(f" ({href.removeprefix('mailto:')})")
+            self.write(f" ({href.removeprefix('mailto:')})")
 
     def handle_data(self, data: str) -> None:
         """Text: white space collapsed as a browser would, except inside `<pre>`."""
@@ -119,15 +131,15 @@ class _TextMaker(HTMLParser):
             return
         if self.pre:
             first, *rest = data.split("\n")
-            self.line.append(first)
+            self.write(first)
             for piece in rest:
                 self.new_line()
-                self.line.append(piece)
+                self.write(piece)
         else:
             data = _SPACES.sub(" ", data)
-            if not "".join(self.line).strip():
+            if not self.line_has_text:
                 data = data.lstrip()
-            self.line.append(data)
+            self.write(data)
         if self.link is not None:
             self.link[3].append(data)
 
@@ -136,12 +148,9 @@ class _TextMaker(HTMLParser):
         out: list[str] = []
         for para in self.paragraphs:
             lines = ["".join(line).rstrip() for line in para]
-            while lines and not lines[0].strip():
-                lines.pop(0)
-            while lines and not lines[-1].strip():
-                lines.pop()
-            if lines:
-                out.append("\n".join(lines))
+            kept = [i for i, line in enumerate(lines) if line.strip()]
+            if kept:
+                out.append("\n".join(lines[kept[0] : kept[-1] + 1]))
         return "\n\n".join(out)
 
 

@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime
 
 import discord
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot import render
@@ -176,16 +176,21 @@ def test_choice_name_fits_100_chars() -> None:
 
 
 BARE_URL = re.compile(r"(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s]")  # Discord's autolink
+ANGLE_URL = re.compile(r"<((?:https?|steam)://[^ >]+)>")  # <address>: a link without preview
 
 
 def visible(markdown: str) -> str:
     """What Discord shows for escaped text: a backslash before ASCII punctuation is hidden, except
-    inside a bare link, which is shown as it is."""
-    pieces = re.split(f"({BARE_URL.pattern})", markdown)
-    shown = [
-        piece if i % 2 else re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", piece)
-        for i, piece in enumerate(pieces)
-    ]
+    inside a link (bare or in angle brackets), which is shown as it is."""
+    shown = []
+    links = re.compile(r"(<(?:https?|steam)://[^ >]+>|" + BARE_URL.pattern + ")")
+    for piece in links.split(markdown):
+        if ANGLE_URL.fullmatch(piece):
+            shown.append(piece[1:-1])
+        elif BARE_URL.fullmatch(piece):
+            shown.append(piece)
+        else:
+            shown.append(re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", piece))
     return "".join(shown).replace("\u200b", "")
 
 
@@ -193,7 +198,8 @@ def live_markup(markdown: str) -> list[str]:
     """Markup Discord would still act on: emphasis, code, spoilers, masked links (an unescaped `[`;
     a lone `]` opens nothing), outside bare links, and quotes, headings or lists where a line (or
     a message part) starts."""
-    bare = re.sub(r"(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s\\]", "u", markdown)
+    bare = ANGLE_URL.sub("u", markdown)
+    bare = re.sub(r"(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s\\]", "u", bare)
     tokens = re.findall(r"\\.|.", bare, re.S)  # an escaped character is one literal token
     found = []
     for i, token in enumerate(tokens):
@@ -224,6 +230,9 @@ def test_escape_defuses_every_masked_link_and_emphasis_in_a_line() -> None:
         max_size=80,
     ).map("".join)
 )
+@example("https://x.y/a_b<#")  # the "\\<" would have become part of the link
+@example("https://x.y/a_b:]")
+@example("[x](y) [click](https://x.y/a_b) **bold**")
 def test_escaped_text_shows_exactly_the_source_and_carries_no_live_markup(text: str) -> None:
     out = render.escape(text)
     assert live_markup(out) == []
