@@ -1,0 +1,122 @@
+"""Hostile files: each ends as one failed (or repaired) file in the report, the others load, and the
+database holds only what the good files say."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import storage.parsers
+from storage import queries
+from storage.db import Storage
+from storage.loader import load_paths
+from storage.parsers import parse_any
+from storage.parsers.disqus_spool import SPOOL_PREFIX, remove_stale_spools
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_e7a44f8a370d07ea.txt"
+
+
+def hn_with(text: str, story: int = 1) -> bytes:
+    """The HN story of tests/data as story `story`, its first comment's text raw JSON `text`."""
+    doc = json.loads((DATA / "hn_story.json").read_text("utf-8"))
+    doc["id"] = doc["story_id"] = story
+    doc["children"][0]["text"] = "@@TEXT@@"
+    return json.dumps(doc).replace('"@@TEXT@@"', text).encode()
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    root = tmp_path / "in"
+    root.mkdir()
+    shutil.copy(SEED, root / "good.txt")
+    (root / "surrogate.json").write_bytes(hn_with(r'"a lone \ud800 surrogate"'))
+    (root / "nul.json").write_bytes(hn_with(r'"a NUL \u0000 inside"', story=2))
+    (root / "bogus.xml").write_bytes(b'<?xml version="1.0" encoding="bogus-9"?><disqus/>')
+    (root / "utf7.xml").write_bytes(b'<?xml version="1.0" encoding="utf-7"?><disqus/>')
+    data = SEED.read_bytes()
+    cut = data.index(b"\n", len(data) // 2)
+    (root / "one-bad-byte.txt").write_bytes(data[:cut] + b"\xff" + data[cut:])
+    return root
+
+
+async def test_hostile_folder_loads_the_good_and_reports_each_bad_file(
+    tmp_path: Path, hostile: Path
+) -> None:
+    async with await Storage.open(tmp_path / "t.db") as store:
+        report = await load_paths(store, [hostile])
+        files = {Path(f.path).name: f for f in report.files}
+        assert files["good.txt"].status == "added" and files["good.txt"].comments == 16
+        for name in ("bogus.xml", "utf7.xml"):
+            assert files[name].status == "failed"
+            assert files[name].error is not None
+            assert files[name].error.startswith(f"{hostile / name}:1: the XML declaration names")
+        # Repaired, not refused: the character that cannot be stored is replaced or removed.
+        assert files["surrogate.json"].status == "added"
+        assert files["nul.json"].status == "added"
+        first = await queries.get_article(store, "hn-1")
+        second = await queries.get_article(store, "hn-2")
+        assert first is not None and second is not None
+        assert "a lone \ufffd surrogate" in [c.text for c in first.article.comments]
+        assert "a NUL  inside" in [c.text for c in second.article.comments]
+        bad = files["one-bad-byte.txt"]
+        assert bad.status == "added" and bad.comments == 16
+        [warning] = [w for w in bad.warnings if w.code == "encoding"]
+        assert warning.line is not None and "UTF-8 with an invalid byte" in warning.message
+        stored = await queries.get_article(store, "one-bad-byte")
+        assert stored is not None
+        assert "\u2022" in stored.article.model_dump_json() or any(
+            "’" in c.text for c in stored.article.comments
+        )  # no mojibake: the file stayed UTF-8
+
+
+def test_lone_surrogate_and_nul_are_made_storable() -> None:
+    [article] = parse_any(hn_with(r'"x \ud800 y \u0000 z"'), "h.json")
+    [text] = [c.text for c in article.comments if c.text.startswith("x ")]
+    assert "\ufffd" in text and "\x00" not in text
+    text.encode("utf-8")  # would raise on a lone surrogate
+
+
+def test_windows_1252_file_is_still_read_as_windows_1252() -> None:
+    data = "Caf\u00e9 \u2019quoted\u2019 \u2013 na\u00efve".encode("cp1252")
+    dump = b"Title\n\n" + data + b"\n"
+    [article] = parse_any(dump, "w.txt")
+    assert any(w.code == "encoding" and "Windows-1252" in w.message for w in article.warnings)
+    assert "Caf\u00e9 \u2019quoted\u2019" in " ".join([article.title, *article.paragraphs])
+
+
+async def test_the_size_limit_applies_to_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(storage.parsers, "MAX_FILE_BYTES", 1000)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SEED, folder / "big.txt")
+    async with await Storage.open(tmp_path / "t.db") as store:
+        report = await load_paths(store, [folder])
+        [big] = report.files
+        assert big.status == "failed" and "larger than 1000" in (big.error or "")
+        assert await queries.count_articles(store) == 0
+
+
+def test_stale_spool_folders_of_dead_processes_are_removed(tmp_path: Path) -> None:
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    stale = tmp_path / f"{SPOOL_PREFIX}{int(dead.stdout)}-abc"
+    live = tmp_path / f"{SPOOL_PREFIX}{os.getpid()}-def"
+    other = tmp_path / "unrelated-123-x"
+    for folder in (stale, live, other):
+        folder.mkdir()
+        (folder / "spool.db").write_bytes(b"x" * 100)
+    assert remove_stale_spools(tmp_path) == 1
+    assert not stale.exists() and live.exists() and other.exists()
