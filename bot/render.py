@@ -35,6 +35,7 @@ CHOICE_NAME = 100
 CHOICE_VALUE = 100
 
 ELLIPSIS = "…"
+TREE_INDENT = 12  # deepest indentation of /article tree; deeper replies show their depth instead
 COLOUR = discord.Colour.from_rgb(88, 101, 242)
 NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -97,6 +98,12 @@ def code(text: str) -> str:
         return f"`{text}`"
     fenced = text.replace("``", "`\u200b`")
     return f"`` {fenced} ``"
+
+
+def shown(text: str, limit: int) -> str:
+    """Archive text escaped and clipped to `limit`: only what can be shown is escaped, so a 20 MB
+    title costs no more than a short one (escaping never shortens text, so the cut still shows)."""
+    return clip(escape(text[: limit + 1]), limit)
 
 
 def clip(text: str, limit: int) -> str:
@@ -173,7 +180,7 @@ def article_card(stored: StoredArticle, counts: ArticleCounts) -> discord.Embed:
         lines.append(escape(art.summary))
     description = clip("\n\n".join(lines), EMBED_DESCRIPTION) if lines else None
     embed = discord.Embed(
-        title=clip(escape(art.title), EMBED_TITLE),
+        title=shown(art.title, EMBED_TITLE),
         description=description,
         colour=COLOUR,
         url=art.source_url or None,
@@ -188,9 +195,7 @@ def article_card(stored: StoredArticle, counts: ArticleCounts) -> discord.Embed:
 
 def article_list_pages(items: Sequence[ArticleSummary], total: int, per_page: int) -> list[str]:
     """`/article list` as pages of lines: title, comment count, key."""
-    lines = [
-        f"**{clip(escape(a.title), 200)}**\n{a.comment_count} comments · `{a.key}`" for a in items
-    ]
+    lines = [f"**{shown(a.title, 200)}**\n{a.comment_count} comments · `{a.key}`" for a in items]
     pages = ["\n\n".join(lines[i : i + per_page]) for i in range(0, len(lines), per_page)] or [
         "No articles are stored yet. An admin can load some with `/replayadmin reload`."
     ]
@@ -208,17 +213,17 @@ def search_embed(query: str, hits: Sequence[SearchHit]) -> discord.Embed:
     if not hits:
         embed.description = "Nothing matched. Try fewer or different words."
         return embed
-    shown = 0
+    listed = 0
     for hit in hits:
         who = f"{hit.author} on " if hit.author else ""
-        name = clip(escape(f"{who}{hit.title}"), EMBED_FIELD_NAME)
+        name = shown(f"{who}{hit.title}", EMBED_FIELD_NAME)
         value = clip(f"{_snippet(hit.snippet)}\n`{hit.key}`", EMBED_FIELD_VALUE)
-        if shown + 1 >= EMBED_FIELDS or len(embed) + len(name) + len(value) > EMBED_TOTAL - 200:
+        if listed + 1 >= EMBED_FIELDS or len(embed) + len(name) + len(value) > EMBED_TOTAL - 200:
             break
         embed.add_field(name=name, value=value, inline=False)
-        shown += 1
-    if shown < len(hits):
-        embed.set_footer(text=f"{len(hits) - shown} more results not shown: refine the query.")
+        listed += 1
+    if listed < len(hits):
+        embed.set_footer(text=f"{len(hits) - listed} more results not shown: refine the query.")
     return embed
 
 
@@ -231,8 +236,7 @@ def stats_embed(stats: CorpusStats) -> discord.Embed:
     embed.add_field(name="Flagged as spam", value=str(stats.spam))
     embed.add_field(name="Deleted", value=str(stats.deleted))
     top = "\n".join(
-        f"{i}. {clip(escape(t.author), 80)} — {t.comments}"
-        for i, t in enumerate(stats.top_commenters, 1)
+        f"{i}. {shown(t.author, 80)} — {t.comments}" for i, t in enumerate(stats.top_commenters, 1)
     )
     embed.add_field(
         name="Top commenters", value=clip(top or "none yet", EMBED_FIELD_VALUE), inline=False
@@ -249,8 +253,12 @@ def tree_lines(comments: Sequence[Comment]) -> list[str]:
     for c in comments:
         first = " ".join(c.text.split())
         mark = " ⚠ spam" if c.spam else (" (deleted)" if c.deleted else "")
-        lead = "\u2003" * c.depth + ("• " if c.depth == 0 else "↳ ")
-        lines.append(f"{lead}**{clip(escape(c.author), 80)}**{mark} — {clip(escape(first), 90)}")
+        lead = (
+            "\u2003" * c.depth + ("• " if c.depth == 0 else "↳ ")
+            if c.depth <= TREE_INDENT
+            else "\u2003" * TREE_INDENT + f"↳ [{c.depth}] "  # a deep chain stays readable and small
+        )
+        lines.append(f"{lead}**{shown(c.author, 80)}**{mark} — {shown(first, 90)}")
     return lines
 
 

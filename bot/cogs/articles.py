@@ -34,7 +34,7 @@ async def resolve_article(store: Storage, value: str) -> StoredArticle:
             stored = await queries.get_article(store, matches[0].key)
     if stored is None:
         raise UserError(
-            f"No article matches `{render.clip(render.escape(value), 80)}`. Try `/article list`."
+            f"No article matches {render.code(render.clip(value, 80))}. Try `/article list`."
         )
     return stored
 

@@ -163,7 +163,7 @@ REPLY_LINE_ROOM = 200  # kept free in the first part for the "↳ replying to" l
 
 def reply_line(author: str, url: str | None) -> str:
     """The line above a reply that names its parent (and links to its replayed message)."""
-    name = render.clip(render.escape(" ".join(author.split()) or FALLBACK_NAME), 80)
+    name = render.shown(" ".join(author.split()) or FALLBACK_NAME, 80)
     return f"-# ↳ replying to [**{name}**](<{url}>)" if url else f"-# ↳ replying to **{name}**"
 
 

@@ -244,3 +244,27 @@ def test_escaped_text_shows_exactly_the_source_and_carries_no_live_markup(text: 
 def test_no_part_of_a_split_message_starts_with_live_markup(text: str) -> None:
     for part in render.split_text(render.escape(text), 40):
         assert live_markup(part) == [], part
+
+
+def test_tree_of_a_deep_reply_chain_grows_linearly_and_shows_the_depth() -> None:
+    def chain(n: int) -> list[Comment]:
+        return [
+            Comment(
+                index=i, key=str(i), author=f"a{i}", depth=i, parent=i - 1 if i else None, text="hi"
+            )
+            for i in range(n)
+        ]
+
+    small, big = render.tree_lines(chain(100)), render.tree_lines(chain(400))
+    # Output size, not time: each line is bounded, so 4x the comments is about 4x the text.
+    assert sum(map(len, big)) <= 5 * sum(map(len, small))  # quadratic would be 16x
+    assert max(map(len, big)) < 300
+    assert big[350].startswith("\u2003" * render.TREE_INDENT + "↳ [350] ")
+    assert big[3].startswith("\u2003" * 3 + "↳ ")
+
+
+def test_shown_escapes_only_what_fits() -> None:
+    title = "[x](https://e.example) **b** " * 100_000
+    out = render.shown(title, 200)
+    assert len(out) <= 200 and out.endswith(render.ELLIPSIS)
+    assert out == render.clip(render.escape(title), 200)
