@@ -33,9 +33,7 @@ async def resolve_article(store: Storage, value: str) -> StoredArticle:
         if len(matches) == 1:
             stored = await queries.get_article(store, matches[0].key)
     if stored is None:
-        raise UserError(
-            f"No article matches {render.code(render.clip(value, 80))}. Try `/article list`."
-        )
+        raise UserError(f"No article matches `{render.shown(value, 80)}`. Try `/article list`.")
     return stored
 
 
