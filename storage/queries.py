@@ -14,10 +14,15 @@ from pydantic import BaseModel
 from storage.db import Storage
 from storage.models import Article, ArticleSummary, Comment, ParseWarning, StoredArticle
 from storage.read import fetch_all, fetch_one
+from storage.snippet import FTS_SNIPPET_MAX, Terms, query_terms, snippet
 
 # Snippet highlight markers: private-use characters that archive text cannot plausibly contain,
 # so the renderer can escape the text first and turn these into bold afterwards.
 HIT_START, HIT_END = "\ue000", "\ue001"
+
+# The longest query searched, in characters (the slash option allows 200; longer input from any
+# caller is cut here, so no caller can hand FTS5 a query of unbounded cost).
+MAX_QUERY = 200
 
 
 class ArticleCounts(BaseModel):
@@ -250,16 +255,33 @@ async def _fts(store: Storage, search: _FtsSearch, query: str, limit: int) -> li
 
 
 _SNIPPET = f"'{HIT_START}', '{HIT_END}', '…', 12"
+_LONG = FTS_SNIPPET_MAX
 _ARTICLE_SEARCH = _fts_search(
     "articles_fts",
-    f"a.key, a.title, snippet(articles_fts, -1, {_SNIPPET})",
+    "a.key, a.title,"
+    " CASE WHEN length(articles_fts.caption) + length(articles_fts.body) <= {long}"
+    f" THEN snippet(articles_fts, -1, {_SNIPPET}) END,"
+    " CASE WHEN length(articles_fts.caption) + length(articles_fts.body) > {long}"
+    " THEN json_array(articles_fts.title, articles_fts.caption, articles_fts.body) END".format(
+        long=_LONG
+    ),
     "JOIN articles a ON a.id = articles_fts.rowid",
 )
 _COMMENT_SEARCH = _fts_search(
     "comments_fts",
-    f"a.key, a.title, c.author, c.position, snippet(comments_fts, 1, {_SNIPPET})",
+    "a.key, a.title, c.author, c.position,"
+    f" CASE WHEN length(c.text) <= {_LONG} THEN snippet(comments_fts, 1, {_SNIPPET}) END,"
+    f" CASE WHEN length(c.text) > {_LONG} THEN json_array(c.text) END",
     "JOIN comments c ON c.id = comments_fts.rowid JOIN articles a ON a.id = c.article_id",
 )
+
+
+def _snippet_of(fts_snippet: str | None, long_text: str | None, terms: Terms) -> str:
+    """FTS5's snippet of a short document, or the linear one of a long document's columns."""
+    if fts_snippet is not None:
+        return fts_snippet
+    columns = [t or "" for t in json.loads(long_text or "[]")]
+    return snippet(columns, terms, start=HIT_START, end=HIT_END, ellipsis="…")
 
 
 async def search(store: Storage, query: str, *, limit: int = 10) -> list[SearchHit]:
@@ -268,14 +290,26 @@ async def search(store: Storage, query: str, *, limit: int = 10) -> list[SearchH
     Each part is ranked by relevance, unless it matches more than RANKED_MAX rows: then its newest.
     Runs on the store's search connection, so lookups never wait behind it.
     """
+    query = query[:MAX_QUERY]
     if not query.strip():
         return []
     articles = await _fts(store, _ARTICLE_SEARCH, query, limit)
     comments = await _fts(store, _COMMENT_SEARCH, query, limit)
+    terms = query_terms(query)
     return [
-        SearchHit(key=r[0], title=r[1], author=None, position=None, snippet=r[2]) for r in articles
+        SearchHit(
+            key=r[0], title=r[1], author=None, position=None, snippet=_snippet_of(r[2], r[3], terms)
+        )
+        for r in articles
     ] + [
-        SearchHit(key=r[0], title=r[1], author=r[2], position=r[3], snippet=r[4]) for r in comments
+        SearchHit(
+            key=r[0],
+            title=r[1],
+            author=r[2],
+            position=r[3],
+            snippet=_snippet_of(r[4], r[5], terms),
+        )
+        for r in comments
     ]
 
 
