@@ -262,6 +262,11 @@ def tree_lines(comments: Sequence[Comment]) -> list[str]:
     return lines
 
 
+def tree_pages(comments: Sequence[Comment]) -> list[str]:
+    """`/article tree` as pages: the outline, or a line saying there are no comments."""
+    return paginate(tree_lines(comments) or ["This article has no comments."])
+
+
 def paginate(lines: Sequence[str], limit: int = EMBED_DESCRIPTION) -> list[str]:
     """Group lines into pages of at most `limit` characters (a line longer than a page is split)."""
     pages: list[str] = []

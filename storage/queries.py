@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sqlite3
@@ -104,6 +105,11 @@ async def get_article(store: Storage, key: str) -> StoredArticle | None:
         f"SELECT {_COMMENT_COLS} FROM comments WHERE article_id = ? ORDER BY position",
         (row[0],),
     )
+    # Building the models of a big article takes about a second per 50,000 comments: off the loop.
+    return await asyncio.to_thread(_stored_article, row, rows)
+
+
+def _stored_article(row: sqlite3.Row | tuple, rows: list) -> StoredArticle:
     comments = [_comment(r) for r in rows]
     article = Article(
         key=row[1],
@@ -295,7 +301,11 @@ async def search(store: Storage, query: str, *, limit: int = 10) -> list[SearchH
         return []
     articles = await _fts(store, _ARTICLE_SEARCH, query, limit)
     comments = await _fts(store, _COMMENT_SEARCH, query, limit)
-    terms = query_terms(query)
+    # A long document's snippet is found in one pass over its text: linear, but off the loop.
+    return await asyncio.to_thread(_hits, articles, comments, query_terms(query))
+
+
+def _hits(articles: list[tuple], comments: list[tuple], terms: Terms) -> list[SearchHit]:
     return [
         SearchHit(
             key=r[0], title=r[1], author=None, position=None, snippet=_snippet_of(r[2], r[3], terms)

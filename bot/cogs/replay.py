@@ -22,6 +22,7 @@ from bot.replay.update import update_replay
 from bot.services import Services
 from storage import queries
 from storage import replays as ledger
+from storage.models import Article
 from storage.replays import Replay
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,11 @@ NEEDED = (
 )
 
 Target = discord.TextChannel | discord.ForumChannel
+
+
+def _plan_text(article: Article, mode: Mode, pace: Pace) -> str:
+    """`/replay plan`'s answer: the plan and its first three steps, escaped for Discord."""
+    return plan_text(article, build_plan(article, mode), pace, sample=3, discord=True)
 
 
 class ReplayCog(commands.Cog, name="Replay"):
@@ -310,8 +316,7 @@ class ReplayCog(commands.Cog, name="Replay"):
         key = await self._key(article)
         stored = await queries.get_article(self.services.store, key)
         assert stored is not None
-        plan = build_plan(stored.article, Mode(mode))
-        text = plan_text(stored.article, plan, Pace(pace), sample=3)
+        text = await asyncio.to_thread(_plan_text, stored.article, Mode(mode), Pace(pace))
         pages = render.split_text(text, render.MESSAGE_CONTENT)
         for page in pages[:5]:
             await interaction.followup.send(

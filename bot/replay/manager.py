@@ -99,7 +99,8 @@ class ReplayManager:
         kind = "forum" if isinstance(channel, discord.ForumChannel) else "text"
         if kind == "forum":
             mode = Mode.single  # a forum post holds the whole discussion
-        plan = build_plan(stored.article, mode, include_spam=include_spam)
+        # Planning a big article takes a while: off the loop, like everything large.
+        plan = await asyncio.to_thread(build_plan, stored.article, mode, include_spam=include_spam)
         if not plan.steps:
             raise UserError("This article has no comments to replay.")
         try:

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
+from bot import render
 from bot.replay.plan import Mode, Pace, Plan, reply_line
 from storage.models import Article
+
+# Characters a terminal acts on instead of showing: C0/C1 controls (escape sequences start with
+# ESC or CSI) except newline and tab, DEL, and the bidirectional overrides that reorder a line.
+_TERMINAL_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text that prints as itself: each control character shown as its escape (`\\x1b`)."""
+    return _TERMINAL_CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
 
 
 def duration(seconds: float) -> str:
@@ -15,16 +28,23 @@ def duration(seconds: float) -> str:
     return f"{minutes} min" if minutes < 90 else f"{minutes // 60} h {minutes % 60} min"
 
 
-def plan_text(article: Article, plan: Plan, pace: Pace, *, sample: int | None = None) -> str:
-    """Summary (messages, threads, ETA, warnings) and the first `sample` steps rendered (None: all)."""
+def plan_text(
+    article: Article, plan: Plan, pace: Pace, *, sample: int | None = None, discord: bool = False
+) -> str:
+    """Summary (messages, threads, ETA, warnings) and the first `sample` steps rendered (None: all).
+
+    For Discord (`discord=True`) the archive's words are escaped, as in every message the bot
+    sends; for the terminal they are printed as they are, but no control character goes out raw.
+    """
+    name: Callable[[str], str] = (lambda t: render.shown(t, 200)) if discord else (lambda t: t)
     lines = [
-        f"Replay plan for {article.title} ({article.key})",
+        f"Replay plan for {name(article.title)} ({name(article.key)})",
         f"mode {plan.mode.value}, pace {pace.value}: {len(plan.steps)} comments -> {plan.messages} messages, "
         f"{plan.threads} threads, about {duration(plan.eta_seconds(pace))}",
     ]
     if plan.warnings:
         lines.append("Warnings:")
-        lines += [f"- {w}" for w in plan.warnings]
+        lines += [f"- {name(w)}" for w in plan.warnings]
     steps = plan.steps if sample is None else plan.steps[:sample]
     lines.append("")
     names = {s.comment.index: s.username for s in plan.steps}
@@ -32,9 +52,9 @@ def plan_text(article: Article, plan: Plan, pace: Pace, *, sample: int | None = 
         where = "in the thread" if step.in_thread else "in the channel"
         if plan.mode is Mode.single:
             where = "in the discussion thread"
-        head = f"#{step.seq + 1} {step.username} ({where})"
+        head = f"#{step.seq + 1} {name(step.username)} ({where})"
         if step.opens_thread:
-            head += f", opens thread “{step.opens_thread}”"
+            head += f", opens thread “{name(step.opens_thread)}”"
         lines.append(head)
         for k, part in enumerate(step.parts):
             body = part
@@ -46,4 +66,4 @@ def plan_text(article: Article, plan: Plan, pace: Pace, *, sample: int | None = 
         lines.append("")
     if sample is not None and len(plan.steps) > sample:
         lines.append(f"… and {len(plan.steps) - sample} more comments.")
-    return "\n".join(lines).rstrip() + "\n"
+    return terminal_safe("\n".join(lines).rstrip() + "\n")
