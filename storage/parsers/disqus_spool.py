@@ -215,12 +215,22 @@ class Spool:
             self.tmp.cleanup()
 
 
+# A Disqus export nests four levels (disqus > post > author > name) and a post has about fifteen
+# elements. The parser holds every element of the item it is reading, so deeper nesting or more
+# elements than these bounds are refused: they cannot be an export, and kept they cost memory
+# dozens of times the file's size.
+MAX_DEPTH = 32
+MAX_ITEM_ELEMENTS = 1000
+
+
 def scan(stream: BinaryIO, path: str, spool: Spool) -> None:
     """Pass 1: stream the XML into the spool, one top-level element at a time; ParseError if bad."""
     parser = ET.XMLPullParser(events=("start", "end"))
     line = 1
     depth = 0
     start_line = 0
+    elements = 0  # in the top-level item being read
+    item = ""  # its tag
     root: ET.Element | None = None
     try:
         while chunk := stream.readline(LINE_CHUNK):
@@ -228,6 +238,20 @@ def scan(stream: BinaryIO, path: str, spool: Spool) -> None:
             for event, el in parser.read_events():
                 if event == "start":
                     depth += 1
+                    elements += 1
+                    if depth > MAX_DEPTH:
+                        raise ParseError(
+                            path,
+                            line,
+                            f"elements nested more than {MAX_DEPTH} deep: not a Disqus export",
+                        )
+                    if elements > MAX_ITEM_ELEMENTS:
+                        raise ParseError(
+                            path,
+                            start_line,
+                            f"<{item}> holds more than {MAX_ITEM_ELEMENTS} elements:"
+                            " not a Disqus export item",
+                        )
                     if depth == 1:
                         root = el
                         if _local(el.tag) != "disqus":
@@ -239,6 +263,8 @@ def scan(stream: BinaryIO, path: str, spool: Spool) -> None:
                             )
                     elif depth == 2:
                         start_line = line
+                        elements = 1
+                        item = _local(el.tag)
                     continue
                 depth -= 1
                 if depth == 1 and root is not None:

@@ -167,6 +167,8 @@ def test_disqus_broken_xml_names_file_line_and_problem() -> None:
         (b"<disqus>\n  <post><message>x</message></post>\n</disqus>", 2, "without a <thread>"),
         (b"<disqus>\n  <thread>", 2, "no element found"),
         (b'<?xml version="1.0"?>', 1, "no element found"),
+        (b"<disqus>\n<post>" + b"<a>" * 100_000, 2, "nested more than 32 deep"),
+        (b"<disqus>\n<post>\n" + b"<x/>" * 100_000 + b"</post></disqus>", 2, "<post> holds more"),
     ],
 )
 def test_disqus_malformed_export_is_parse_error_with_line(xml: bytes, line: int, says: str) -> None:
