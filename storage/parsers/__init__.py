@@ -19,6 +19,7 @@ from storage.parsers.decode import decode_bytes
 from storage.parsers.disqus import iter_disqus
 from storage.parsers.hackernews import is_hackernews, parse_hackernews
 from storage.parsers.jsondoc import kind, load_json
+from storage.parsers.keys import safe_key
 from storage.parsers.reddit import is_reddit, parse_reddit
 from storage.parsers.textdump import parse_text_dump
 
@@ -45,7 +46,7 @@ Kind = Literal["xml", "json", "text"]
 
 def article_key(path: Path) -> str:
     """The article's stable key: for text dumps, the file name's stem (survives edits of the file)."""
-    return path.stem
+    return safe_key(path.stem)
 
 
 def sniff(head: bytes) -> Kind:

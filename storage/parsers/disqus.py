@@ -26,6 +26,7 @@ from storage.errors import ParseError
 from storage.models import Article
 from storage.parsers.disqus_spool import PostRow, Spool, ThreadRow, scan
 from storage.parsers.htmltext import html_to_text
+from storage.parsers.keys import safe_key
 from storage.parsers.tree import Post, Warnings, build_comments, from_iso
 from storage.summary import summarize
 
@@ -64,7 +65,7 @@ def _article(
     """Pass 2 for one thread: its spooled row and posts -> an Article keyed by the thread's dsq:id."""
     warn = Warnings(path, strict=strict)
     ref = thread.dsq or thread.ident
-    key = f"disqus-{thread.dsq}" if thread.dsq else f"disqus-id-{thread.ident}"
+    key = safe_key(f"disqus-{thread.dsq}" if thread.dsq else f"disqus-id-{thread.ident}")
     if not declared:
         warn.add(
             None, "thread-missing", f"posts name thread {ref!r}, which the file does not declare"

@@ -14,6 +14,7 @@ from typing import Any
 from storage.models import Article
 from storage.parsers.htmltext import html_to_text
 from storage.parsers.jsondoc import Reader, child, kind
+from storage.parsers.keys import safe_key
 from storage.parsers.tree import Post, Warnings, build_comments, from_iso, from_unix
 from storage.summary import summarize
 
@@ -130,7 +131,7 @@ def parse_hackernews(doc: Any, *, path: str, strict: bool = False) -> Article:
         paragraphs.append(url.strip())  # a link story: the linked page is its text
     comments = build_comments(_comments(r, root, item_id, warn), warn)
     return Article(
-        key=f"hn-{item_id}",
+        key=safe_key(f"hn-{item_id}"),
         format=FORMAT,
         title=title,
         paragraphs=paragraphs,

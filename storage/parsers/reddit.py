@@ -15,6 +15,7 @@ from typing import Any
 
 from storage.models import Article
 from storage.parsers.jsondoc import Reader, child
+from storage.parsers.keys import safe_key
 from storage.parsers.tree import Post, Warnings, build_comments, from_unix
 from storage.summary import summarize
 
@@ -145,7 +146,7 @@ def parse_reddit(doc: Any, *, path: str, strict: bool = False) -> Article:
         warn.add(None, "no-title", f"the post has no title; using {title!r}")
     comments = build_comments(_comments(r, top[1], warn), warn)
     return Article(
-        key=f"reddit-{post_id}",
+        key=safe_key(f"reddit-{post_id}"),
         format=FORMAT,
         title=title,
         paragraphs=paragraphs,

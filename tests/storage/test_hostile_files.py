@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import storage.parsers
 from storage import queries
@@ -18,6 +21,7 @@ from storage.db import Storage
 from storage.loader import load_paths
 from storage.parsers import parse_any
 from storage.parsers.disqus_spool import SPOOL_PREFIX, remove_stale_spools
+from storage.parsers.keys import safe_key
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_e7a44f8a370d07ea.txt"
@@ -120,3 +124,28 @@ def test_stale_spool_folders_of_dead_processes_are_removed(tmp_path: Path) -> No
         (folder / "spool.db").write_bytes(b"x" * 100)
     assert remove_stale_spools(tmp_path) == 1
     assert not stale.exists() and live.exists() and other.exists()
+
+
+SAFE_KEY = re.compile(r"[\w. ()-]{1,100}")
+
+
+@pytest.mark.parametrize(
+    "source_id", ["`x` @everyone", "a\nb", "../../etc/passwd", "<@123>", "x" * 300, "\x1b[31m"]
+)
+def test_article_keys_from_source_ids_are_reduced_to_a_safe_set(source_id: str) -> None:
+    doc = json.loads((DATA / "hn_story.json").read_text("utf-8"))
+    doc["id"] = doc["story_id"] = source_id
+    [article] = parse_any(json.dumps(doc).encode(), "hn.json")
+    assert SAFE_KEY.fullmatch(article.key), article.key
+    assert article.key.startswith("hn-")
+    other = dict(doc, id=source_id + "!", story_id=source_id + "!")
+    [second] = parse_any(json.dumps(other).encode(), "hn.json")
+    assert second.key != article.key  # two ids that clean alike keep apart
+
+
+@given(st.text(max_size=300))
+def test_safe_key_is_safe_short_and_keeps_safe_keys(raw: str) -> None:
+    key = safe_key(raw)
+    assert SAFE_KEY.fullmatch(key)
+    if SAFE_KEY.fullmatch(raw) and raw.strip() == raw:
+        assert key == raw  # keys already stored keep their value
