@@ -15,7 +15,7 @@ from storage.models import Article
 from storage.parsers.htmltext import html_to_text
 from storage.parsers.jsondoc import Reader, child, kind
 from storage.parsers.keys import safe_key
-from storage.parsers.tree import Post, Warnings, build_comments, from_iso, from_unix
+from storage.parsers.tree import Keys, Post, Warnings, build_comments, from_iso, from_unix
 from storage.summary import summarize
 
 FORMAT = "hackernews"
@@ -83,6 +83,7 @@ def _comments(r: Reader, root: dict[str, Any], root_key: str, warn: Warnings) ->
     posts: list[Post] = []
     unexpanded = 0
     pending: list[tuple[dict[str, Any], str, str]] = [(root, "", root_key)]
+    keys = Keys(warn, reserved=root_key)
     while pending:  # iterative: a deep reply chain must not exhaust the stack
         item, where, key = pending.pop()
         kids, kids_where = _kids(r, item, where)
@@ -93,6 +94,7 @@ def _comments(r: Reader, root: dict[str, Any], root_key: str, warn: Warnings) ->
                 continue
             kid = r.obj(kid, at)
             post = _post(r, kid, at, key, warn)
+            post.key = keys.claim(post.key)
             posts.append(post)
             pending.append((kid, at, post.key))
     if unexpanded:

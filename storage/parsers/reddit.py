@@ -16,7 +16,7 @@ from typing import Any
 from storage.models import Article
 from storage.parsers.jsondoc import Reader, child
 from storage.parsers.keys import safe_key
-from storage.parsers.tree import Post, Warnings, build_comments, from_unix
+from storage.parsers.tree import Keys, Post, Warnings, build_comments, from_unix
 from storage.summary import summarize
 
 FORMAT = "reddit"
@@ -90,6 +90,7 @@ def _comments(r: Reader, listing: object, warn: Warnings) -> list[Post]:
     """Every comment of the page's second Listing, flattened with its parent's key."""
     posts: list[Post] = []
     pending: list[tuple[object, str, str | None]] = [(listing, "[1]", None)]
+    keys = Keys(warn)
     while pending:  # iterative: a deep reply chain must not exhaust the stack
         value, where, parent = pending.pop()
         for i, item in enumerate(_listing(r, value, where)):
@@ -98,6 +99,7 @@ def _comments(r: Reader, listing: object, warn: Warnings) -> list[Post]:
             data = r.obj(thing.get("data"), at + ".data")
             if thing.get("kind") == "t1":
                 post = _comment(r, data, at + ".data", parent, warn)
+                post.key = keys.claim(post.key)
                 posts.append(post)
                 replies = data.get("replies")
                 if replies not in (None, ""):

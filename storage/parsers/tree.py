@@ -73,22 +73,42 @@ def from_iso(value: str | None) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+class Keys:
+    """The comment keys of one thread, handed out as posts are read: a repeated id gets a suffix
+    (`id~2`) and a warning. Nested sources claim keys while they flatten, so replies nested under
+    the second of two equal ids stay under it instead of moving to the first."""
+
+    def __init__(self, warn: Warnings, *, reserved: str | None = None) -> None:
+        self.warn = warn
+        self.reserved = reserved  # the article's own id (a Hacker News story's), not a comment's
+        self.seen: dict[str, int] = {} if reserved is None else {reserved: 1}
+
+    def claim(self, key: str, line: int | None = None) -> str:
+        """`key` if it is new in this thread, else a new unique form of it (with a warning)."""
+        if key not in self.seen:
+            self.seen[key] = 1
+            return key
+        self.seen[key] += 1
+        new = f"{key}~{self.seen[key]}"
+        while new in self.seen:
+            new += "~"
+        self.seen[new] = 1
+        what = (
+            "is the story's own id"
+            if key == self.reserved and self.seen[key] == 2
+            else "appears more than once"
+        )
+        self.warn.add(
+            line, "duplicate-id", f"comment id {key!r} {what}; this one is kept as {new!r}"
+        )
+        return new
+
+
 def _unique_keys(posts: list[Post], warn: Warnings) -> None:
     """Make keys unique (the store updates comments in place by key); later duplicates get a suffix."""
-    seen: dict[str, int] = {}
+    keys = Keys(warn)
     for post in posts:
-        if post.key in seen:
-            seen[post.key] += 1
-            new = f"{post.key}~{seen[post.key]}"
-            while new in seen:
-                new += "~"
-            warn.add(
-                post.line,
-                "duplicate-id",
-                f"comment id {post.key!r} appears more than once; this one is kept as {new!r}",
-            )
-            post.key = new
-        seen.setdefault(post.key, 1)
+        post.key = keys.claim(post.key, post.line)
 
 
 def _sort_key(item: tuple[int, Post]) -> tuple[bool, datetime, int]:

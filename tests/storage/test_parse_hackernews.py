@@ -157,3 +157,40 @@ def test_hn_reply_chain_hundreds_deep_parses() -> None:
     (article,) = parse_any(text.encode(), "deep.json")
     assert len(article.comments) == depth
     assert article.comments[-1].depth == depth - 1
+
+
+def _item(iid: int, text: str, at: int, children: list[dict[str, object]]) -> dict[str, object]:
+    return {
+        "id": iid,
+        "type": "comment",
+        "author": f"u{iid}",
+        "text": text,
+        "created_at_i": at,
+        "children": children,
+    }
+
+
+def test_hn_duplicate_ids_and_the_story_id_reused_keep_each_reply_in_place() -> None:
+    doc = {
+        "id": 1,
+        "type": "story",
+        "author": "op",
+        "title": "A story",
+        "created_at_i": 0,
+        "children": [
+            _item(5, "first five", 1, [_item(6, "under the first five", 4, [])]),
+            _item(5, "second five", 2, [_item(7, "under the second five", 5, [])]),
+            _item(1, "uses the story id", 3, [_item(8, "under the story-id comment", 6, [])]),
+        ],
+    }
+    [article] = parse_any(json.dumps(doc).encode(), "hn.json")
+    by_text = {c.text: c for c in article.comments}
+    assert len(article.comments) == 6
+    assert by_text["under the first five"].parent == by_text["first five"].index
+    assert by_text["under the second five"].parent == by_text["second five"].index
+    assert by_text["under the story-id comment"].parent == by_text["uses the story id"].index
+    assert by_text["uses the story id"].parent is None  # top level, as it was nested
+    messages = sorted(w.message for w in article.warnings if w.code == "duplicate-id")
+    assert len(messages) == 2
+    assert any("'1' is the story's own id" in m for m in messages)
+    assert any("'5' appears more than once" in m for m in messages)

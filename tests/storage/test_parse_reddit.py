@@ -179,3 +179,33 @@ def test_text_dump_that_starts_with_a_bracket_is_still_a_text_dump() -> None:
     (article,) = parse_any(dump.encode(), "update.txt")
     assert article.format == "textdump" and article.key == "update"
     assert article.title == "[Update] Bridge reopens"
+
+
+def _t1(cid: str, body: str, created: int, replies: list[Any] | None = None) -> dict[str, Any]:
+    listing = {"kind": "Listing", "data": {"children": replies}} if replies else ""
+    return {
+        "kind": "t1",
+        "data": {
+            "id": cid,
+            "author": "u" + cid,
+            "body": body,
+            "created_utc": created,
+            "replies": listing,
+        },
+    }
+
+
+def test_reddit_duplicate_ids_keep_each_reply_under_the_comment_it_was_nested_in() -> None:
+    page = doc()
+    page[1]["data"]["children"] = [
+        _t1("dup", "first of two", 1, [_t1("r1", "reply to the first", 3)]),
+        _t1("dup", "second of two", 2, [_t1("r2", "reply to the second", 4)]),
+    ]
+    article = parse_doc(page)
+    by_text = {c.text: c for c in article.comments}
+    assert by_text["reply to the first"].parent == by_text["first of two"].index
+    assert by_text["reply to the second"].parent == by_text["second of two"].index
+    assert [w.code for w in article.warnings] == ["duplicate-id"]
+    assert "'dup' appears more than once" in article.warnings[0].message
+    with pytest.raises(ParseError, match="appears more than once"):
+        parse_any(json.dumps(page).encode(), "page.json", strict=True)
