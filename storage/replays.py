@@ -243,6 +243,15 @@ async def add_steps(
             )
 
 
+async def set_step_parts(store: Storage, replay_id: int, seq: int, parts: list[str]) -> None:
+    """Replace the bodies of a step not yet fully posted (a refused part becomes a placeholder)."""
+    async with store.transaction() as db:
+        await db.execute(
+            "UPDATE replay_steps SET parts = ? WHERE replay_id = ? AND seq = ?",
+            (json.dumps(parts, ensure_ascii=False), replay_id, seq),
+        )
+
+
 async def set_step(
     store: Storage,
     replay_id: int,

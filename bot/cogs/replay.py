@@ -252,11 +252,21 @@ class ReplayCog(commands.Cog, name="Replay"):
         await answer(interaction, "Replay paused. `/replay resume` carries on where it stopped.")
 
     @replay.command(name="resume", description="Carry on with a paused replay")
-    @app_commands.describe(channel="The channel the replay posts into (default: this one)")
-    async def resume(self, interaction: discord.Interaction, channel: Target | None = None) -> None:
+    @app_commands.describe(
+        channel="The channel the replay posts into (default: this one)",
+        skip="Post a short placeholder for the comment Discord refused, then go on",
+    )
+    async def resume(
+        self, interaction: discord.Interaction, channel: Target | None = None, skip: bool = False
+    ) -> None:
         target = await self._moderate(interaction, channel, posts=True)
-        await self.manager.resume(target.id)
-        await answer(interaction, "Replay resumed.")
+        await self.manager.resume(target.id, skip=skip)
+        await answer(
+            interaction,
+            "Replay resumed; the refused comment is posted as a placeholder."
+            if skip
+            else "Replay resumed.",
+        )
 
     @replay.command(name="stop", description="Stop the replay in this channel for good")
     @app_commands.describe(channel="The channel the replay posts into (default: this one)")

@@ -30,6 +30,14 @@ THREAD_ARCHIVE_MINUTES = 1440
 THREAD_ALREADY_CREATED = 160004  # "A thread has already been created for this message"
 MAX_ACTIVE_THREADS = 160006  # "Maximum number of active threads reached"
 UNKNOWN_WEBHOOK = 10015
+# The start of the pause reason when Discord refuses a comment's message with a 400 (AutoMod's
+# 200000 "Message was blocked by automatic moderation", or a form error): the same request would
+# be refused again, so only a person can decide. `/replay resume skip:true` checks for it.
+REFUSED = "Discord refused comment "
+# What `/replay resume skip:true` posts in place of the refused message.
+PLACEHOLDER = (
+    "-# *This comment could not be posted here: Discord refused it. It stays in the archive.*"
+)
 UNKNOWN_CHANNEL = 10003
 
 T = TypeVar("T")
@@ -284,7 +292,9 @@ class ReplayRunner:
                 await self.pacer.sleep(BACKOFF[attempt])
         step.status, step.message_ids, step.location_id = "done", ids, location
         if step.opens_thread and step.thread_id is None:
-            step.thread_id = await self._open_thread_from(ids[0], step.opens_thread)
+            step.thread_id = await self._open_thread_from(
+                ids[0], step.opens_thread, fallback=f"Replies to {step.username}"
+            )
             await ledger.step_thread(self.store, self.replay.id, step.seq, step.thread_id)
 
     async def _send(self, step: ReplayStep, part: int, location: int) -> int:
@@ -319,6 +329,13 @@ class ReplayRunner:
                 self.webhooks.forget(parent.id)  # deleted by someone: make a new one and try again
                 raise Transient("the webhook was deleted; recreating it") from None
             raise
+        except discord.HTTPException as exc:
+            if exc.status != 400:
+                raise
+            raise PauseReplay(
+                f"{REFUSED}{step.seq + 1} (error {exc.code}: {exc.text}); resume to try again, or"
+                " resume with skip:true to post a placeholder for it and go on"
+            ) from None
         return message.id
 
     async def _reconcile(self, step: ReplayStep, location: int, ids: list[int]) -> list[int]:
@@ -353,8 +370,14 @@ class ReplayRunner:
 
     # ---- threads ---------------------------------------------------------------------------------
 
-    async def _open_thread_from(self, message_id: int, name: str) -> int:
-        """Start a thread from a message (its id is the message's id, which makes it idempotent)."""
+    async def _open_thread_from(
+        self, message_id: int, name: str, *, fallback: str | None = None
+    ) -> int:
+        """Start a thread from a message (its id is the message's id, which makes it idempotent).
+
+        A name Discord refuses (AutoMod's 200001 "Title was blocked", say: the name is the
+        comment's first words) is replaced by `fallback`, a name made of the author's alone.
+        """
         channel = await self.parent_channel()
         assert isinstance(channel, discord.TextChannel)
         await self.pacer.request()
@@ -371,6 +394,11 @@ class ReplayRunner:
                 raise PauseReplay(
                     "this server has reached Discord's limit of 1000 active threads; archive some, then resume"
                 ) from None
+            if exc.status == 400 and fallback is not None:
+                log.info(
+                    "replay %s: thread name refused (%s); using %r", self.replay.id, exc, fallback
+                )
+                return await self._open_thread_from(message_id, fallback[:100])
             raise
         return thread.id
 

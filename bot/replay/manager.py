@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import discord
 
 from bot.errors import UserError
-from bot.replay.engine import CardFactory, ReplayRunner
+from bot.replay.engine import PLACEHOLDER, REFUSED, CardFactory, ReplayRunner
 from bot.replay.pacer import Pacer
 from bot.replay.plan import Mode, Pace, Plan, build_plan, estimate_seconds
 from bot.replay.webhooks import WebhookCache
@@ -196,8 +196,10 @@ class ReplayManager:
         await ledger.update_replay(self.store, replay.id, state="paused", reason=reason)
         return replay
 
-    async def resume(self, channel_id: int) -> Replay:
-        """Continue a paused replay where it stopped."""
+    async def resume(self, channel_id: int, *, skip: bool = False) -> Replay:
+        """Continue a paused replay where it stopped; with `skip`, the comment Discord refused is
+        posted as a short placeholder instead (recorded in the ledger first, so a crash cannot
+        post both)."""
         replay = await self.active(channel_id)
         if (
             replay.state == "running"
@@ -205,6 +207,20 @@ class ReplayManager:
             and not self.tasks[channel_id].done()
         ):
             raise UserError("This replay is already running.")
+        if skip:
+            if not (replay.reason or "").startswith(REFUSED):
+                raise UserError(
+                    "`skip` is for a replay that paused because Discord refused a comment;"
+                    " this one did not. Use `/replay resume` without it."
+                )
+            steps = await ledger.get_steps(self.store, replay.id)
+            step = next((s for s in steps if s.status != "done"), None)
+            if step is None:
+                raise UserError("Every comment of this replay is posted; nothing to skip.")
+            parts = list(step.parts)
+            parts[len(step.message_ids)] = PLACEHOLDER
+            await ledger.set_step_parts(self.store, replay.id, step.seq, parts)
+            log.info("replay %s: comment #%d skipped with a placeholder", replay.id, step.seq + 1)
         await ledger.update_replay(self.store, replay.id, state="running", reason=None)
         replay = replay.model_copy(update={"state": "running", "reason": None})
         await self.launch(replay)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.replay.engine import PLACEHOLDER
 from bot.replay.plan import Pace, estimate_seconds
 from bot.replay.preview import duration
 from tests.bot.conftest import StartBot, World
@@ -225,3 +226,52 @@ async def test_replays_started_at_the_same_moment_in_five_channels_all_finish(
         lambda: [s for s, _ in replay_states(bot_env / "bot.db")] == ["finished"] * 5
     )
     assert all(len(replayed(fake_discord, c)) == 15 for c in channels)
+
+
+async def test_comment_blocked_by_automod_pauses_and_resume_skip_posts_a_placeholder(
+    fake_discord: FakeDiscord, world: World, start_bot: StartBot, bot_env: Path
+) -> None:
+    comments = [
+        ("ann", 0, "First, all fine."),
+        ("bob", 1, "A fine reply."),
+        ("cat", 0, "This one says frobnicate, which the server's AutoMod blocks."),
+        ("dan", 1, "A reply to the blocked comment."),
+        ("eve", 0, "Last, fine again."),
+    ]
+    write_dump(bot_env / "seeds" / "blocked.txt", "Blocked", comments)
+    fake_discord.add_automod_keyword(world.guild, "FROBNICATE")
+    db = bot_env / "bot.db"
+    await start_bot()
+    not_refused = await slash(fake_discord, world, "replay resume", skip=True)
+    assert "No replay is running or paused" in not_refused
+    await slash(fake_discord, world, "replay start", article="blocked")
+    await wait_state(fake_discord, db, "paused")
+    status = await slash(fake_discord, world, "replay status")
+    assert "Discord refused comment 3 (error 200000: Message was blocked by automatic" in status
+    assert texts(fake_discord, world) == ["First, all fine.", "A fine reply."]
+
+    await slash(fake_discord, world, "replay resume")  # the same 400 again: paused again
+    await wait_state(fake_discord, db, "paused")
+    refused = [c for c in fake_discord.calls if c.route == HOOK_EXECUTE and c.status == 400]
+    assert len(refused) == 2
+    assert texts(fake_discord, world) == ["First, all fine.", "A fine reply."]
+
+    answer = await slash(fake_discord, world, "replay resume", skip=True)
+    assert "placeholder" in answer
+    await wait_state(fake_discord, db, "finished")
+    shown = replayed(fake_discord, world.channel)
+    assert [c.split("\n")[-1] for _, c in shown] == [
+        "First, all fine.",
+        "A fine reply.",
+        PLACEHOLDER,
+        "A reply to the blocked comment.",
+        "Last, fine again.",
+    ]
+    assert [author for author, _ in shown] == ["ann", "bob", "cat", "dan", "eve"]
+    # The placeholder's thread is named from the blocked words, which AutoMod refuses too: the
+    # thread gets a name of the author's alone.
+    threads = {t.name: t.id for t in fake_discord.threads(world.channel)}
+    assert sorted(threads) == ["Replies to cat", "ann: First, all fine."]
+    under_cat = [m.author_name for m in fake_discord.messages(threads["Replies to cat"])]
+    assert under_cat == ["dan"]  # the reply is under the comment it answers
+    assert not any("frobnicate" in c.lower() for _, c in shown)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from . import errors, messages, payloads, validation
 from .clock import new_token
+from .errors import ApiError
 from .messages import Upload
 from .models import MESSAGE_TYPES, Channel, Message, Webhook
 from .permissions import P
@@ -30,6 +32,19 @@ def store_message(world: World, msg: Message) -> Message:
             channel.total_message_sent += 1
     world.emit("MESSAGE_CREATE", messages.gateway_payload(world, msg))
     return msg
+
+
+def check_automod(world: World, channel: Channel, content: object, *, title: bool = False) -> None:
+    """Raise 400/200000 (200001 for a thread's ``title``) if the guild's AutoMod keyword rules
+    block ``content``."""
+    guild = world.guilds.get(channel.guild_id) if channel.guild_id else None
+    if guild is None or not isinstance(content, str):
+        return
+    for keyword in guild.automod_keywords:
+        if re.search(rf"(?<!\w){re.escape(keyword)}(?!\w)", content, re.IGNORECASE):
+            if title:
+                raise ApiError(400, 200001, "Title was blocked by automatic moderation")
+            raise ApiError(400, 200000, "Message was blocked by automatic moderation")
 
 
 def check_writable(world: World, channel: Channel, *, as_bot: bool) -> None:

@@ -43,6 +43,14 @@ class AdminMixin:
                 )
         return guild_id
 
+    def add_automod_keyword(self: FakeDiscord, guild_id: int, keyword: str) -> None:
+        """Add an AutoMod rule that blocks messages containing ``keyword`` (a whole word, any case).
+
+        Discord refuses such a message with 400 and JSON code 200000, "Message was blocked by
+        automatic moderation"; webhooks are not exempt (members with Manage Server would be).
+        """
+        self.world.guilds[guild_id].automod_keywords.append(keyword)
+
     def add_text_channel(
         self: FakeDiscord,
         guild_id: int,

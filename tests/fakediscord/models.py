@@ -183,6 +183,9 @@ class Guild:
     preferred_locale: str = "en-US"
     features: list[str] = field(default_factory=list)
     joined_at: str = ""
+    # AutoMod keyword rules (trigger type KEYWORD, action BLOCK_MESSAGE): words matched whole and
+    # case-insensitively, as Discord matches a keyword without wildcards.
+    automod_keywords: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -43,6 +43,7 @@ def register(router: Router) -> None:
         form.raise_if_any()
         if msg.thread_id is not None or msg.id in world.channels:
             raise ApiError(400, 160004, "A thread has already been created for this message")
+        actions.check_automod(world, channel, body["name"], title=True)
         thread = actions.create_thread(
             world,
             channel,

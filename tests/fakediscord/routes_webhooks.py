@@ -201,6 +201,7 @@ def execute_webhook(ctx: Ctx, hook: Webhook) -> Message:
     form.raise_if_any()
     if validation.is_empty(body, files=len(ctx.files)):
         raise errors.empty_message()
+    actions.check_automod(world, world.channel(hook.channel_id), body.get("content"))
     author = webhook_author(hook, body)
     if target is None:
         forum = world.channel(hook.channel_id)
