@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -15,10 +16,22 @@ from storage.parsers import parse_any
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+SAFE_KEY = re.compile(r"[\w. ()-]{1,100}")
+
+
+def storable(text: str | None) -> bool:
+    """Text the store and Discord take as it is: no NUL, no lone surrogate."""
+    return text is None or ("\x00" not in text and text.encode("utf-8", "strict") is not None)
+
+
 def check(articles: list[Article]) -> None:
-    """Invariants of any successful parse: a tree in pre-order, unique comment keys."""
+    """Invariants of any successful parse: a tree in pre-order, unique comment keys, safe article
+    keys, and text without NUL bytes or lone surrogates."""
     for article in articles:
         assert article.title
+        assert SAFE_KEY.fullmatch(article.key), article.key
+        assert all(storable(t) for t in (article.title, article.caption, *article.paragraphs))
+        assert all(storable(c.text) and storable(c.author) for c in article.comments)
         keys = [c.key for c in article.comments]
         assert len(keys) == len(set(keys))
         for i, c in enumerate(article.comments):
@@ -66,6 +79,9 @@ leaves = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=20),
     st.sampled_from(["", "[deleted]", "[removed]", "Listing", "t1", "t3", "more", "_", "&amp;<p>"]),
+    # Lone surrogates (JSON's "\ud800") and NUL: valid JSON that no store or Discord takes as it is.
+    st.text(st.characters(categories=("Cs", "Cc", "Ll")), max_size=6),
+    st.sampled_from(["a\x00b", "\ud800", "x\udfff y", "`key` @everyone\n"]),
 )
 json_values = st.recursive(
     leaves,
@@ -132,7 +148,8 @@ def test_reddit_shaped_json_parses_or_raises_parse_error(page: Any) -> None:
 
 HN_FIELDS = ["id", "type", "author", "by", "text", "title", "url", "time", "created_at_i",
              "created_at", "deleted", "dead", "children", "kids"]  # fmt: skip
-hn_ids = st.one_of(st.integers(0, 5), st.sampled_from(["1", "", " "]))
+# Few ids, so that comments repeat each other's and the story's id.
+hn_ids = st.one_of(st.integers(0, 5), st.sampled_from(["1", "", " ", "a`b", "\ud800"]))
 hn_items = st.recursive(
     st.dictionaries(st.sampled_from(HN_FIELDS), st.one_of(leaves, hn_ids), max_size=8),
     lambda inner: st.dictionaries(
@@ -188,7 +205,12 @@ def disqus_ish(draw: st.DrawFn) -> bytes:
     body = "\n".join(draw(st.lists(xml_bodies, max_size=8)))
     ns = draw(st.sampled_from(['xmlns:dsq="http://disqus.com/disqus-internals"', ""]))
     root = draw(st.sampled_from(["disqus", "disqus", "rss"]))
-    head = draw(st.sampled_from(['<?xml version="1.0" encoding="utf-8"?>\n', ""]))
+    encoding = draw(
+        st.sampled_from(
+            ["utf-8", "utf-8", "bogus-9", "utf-7", "utf-16", "ascii", "cp1252", "x" * 300]
+        )
+    )
+    head = draw(st.sampled_from([f'<?xml version="1.0" encoding="{encoding}"?>\n', ""]))
     return f"{head}<{root} {ns}>\n{body}\n</{root}>".encode()
 
 
@@ -236,3 +258,18 @@ def test_disqus_valid_export_always_parses_to_trees(data: bytes) -> None:
     check(articles)
     posts = data.count(b"<post")
     assert sum(len(a.comments) for a in articles) == posts
+
+
+@SETTINGS
+@given(well_formed_exports(), st.data())
+def test_disqus_export_with_a_stray_byte_or_deep_nesting_parses_or_raises(
+    data: bytes, draw: st.DataObject
+) -> None:
+    """A valid export broken one way: an invalid byte, a deep or wide element, a cut."""
+    at = draw.draw(st.integers(0, len(data)))
+    damage = draw.draw(
+        st.sampled_from([b"\xff", b"\x00", b"\xc3", b"<a>" * 200, b"<x/>" * 1200, b"</post>", b""])
+    )
+    cut = draw.draw(st.booleans())
+    broken = data[:at] + damage + (b"" if cut else data[at:])
+    parse_or_refuse(broken, "damaged.xml")
