@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import aiosqlite
 
 from storage.db import Storage, utcnow
-from storage.models import Article, Comment, LoadStatus
+from storage.models import Article, Comment, LoadStatus, ParseWarning
 from storage.read import fetch_one
 
 
@@ -41,10 +42,25 @@ _UPDATE_COMMENT = (
 )
 
 
-async def stored_hash(store: Storage, key: str) -> str | None:
-    """The content hash recorded for article `key`, or None if it is not stored."""
-    row = await fetch_one(store.reader, "SELECT content_hash FROM articles WHERE key = ?", (key,))
-    return row[0] if row else None
+@dataclass(frozen=True)
+class StoredFile:
+    """What the store recorded about the file an article was loaded from."""
+
+    content_hash: str
+    source_path: str | None
+    warnings: list[ParseWarning]
+
+
+async def stored_file(store: Storage, key: str) -> StoredFile | None:
+    """The hash, source path and parse warnings stored for article `key`, or None."""
+    row = await fetch_one(
+        store.reader,
+        "SELECT content_hash, source_path, warnings FROM articles WHERE key = ?",
+        (key,),
+    )
+    if row is None:
+        return None
+    return StoredFile(row[0], row[1], [ParseWarning(**w) for w in json.loads(row[2])])
 
 
 async def save_article(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from storage.articles import save_article, stored_hash
+from storage.articles import save_article, stored_file
 from storage.db import Storage
 from storage.errors import ParseError, StorageError
 from storage.models import Article, FileReport, LoadReport, LoadStatus, ParseWarning
@@ -157,9 +157,20 @@ async def _load_dump(
         # The same size limit as `threadreplay parse`, for load, reload and the watched folder.
         data = await asyncio.to_thread(read_limited, path)
         digest = content_hash(data)
-        if await stored_hash(store, key) == digest:
+        stored = await stored_file(store, key)
+        if stored is not None and stored.content_hash == digest:
             return FileReport(
-                path=shown, status="unchanged", key=key, comments=await _count(store, key)
+                path=shown,
+                status="unchanged",
+                key=key,
+                comments=await _count(store, key),
+                warnings=stored.warnings,
+            )
+        if stored is not None and _another_file(stored.source_path, path):
+            raise StorageError(
+                f"its key {key!r} is already the article loaded from {stored.source_path}, which"
+                " still exists; loading this file would replace that article. The key is the file"
+                " name without its extension: rename one of the two files to keep both"
             )
         # Parsing is CPU work: off the event loop, so a bot keeps answering while it reloads.
         article = await asyncio.to_thread(parse_bytes, data, path=shown, key=key, strict=strict)
@@ -183,6 +194,17 @@ async def _load_dump(
     except Exception as exc:  # a parser bug must cost this file only, never the whole load
         log.exception("unexpected error while loading %s", shown)
         return FileReport(path=shown, status="failed", key=key, error=unexpected(shown, exc))
+
+
+def _another_file(stored_path: str | None, path: Path) -> bool:
+    """True when the article's recorded file still exists and is not `path` (moved files keep
+    their key: a recorded path that is gone is the same file moved)."""
+    if not stored_path or stored_path == str(path):
+        return False
+    try:
+        return not os.path.samefile(stored_path, path)
+    except OSError:
+        return False  # the recorded file is gone (moved or deleted): this file takes its key
 
 
 async def _load_sourced(

@@ -18,14 +18,22 @@ from storage.summary import summarize
 
 FORMAT = "textdump"
 INDENT_STEP = 2  # one nesting level, in columns
-MAX_AUTHOR = 100  # longer "names" are sentences of a pasted list, not headers
+MAX_AUTHOR = 100  # a header whose "name" is longer is kept, with a warning: it may be a sentence
 
 _HEADER = re.compile(r"^[•◦▪‣●○■*\-–][ \t\u00a0]+(?P<author>\S.*?)\s*$")
 _WIDGET = re.compile(r"^(?:[$€£]\s?[\d.,]+|[\d.,]+\s?[$€£])$")
+# An image label: `FILE IMAGE:`, `FILE PHOTO:`, `PHOTO:`, `Image:`, `REUTERS IMAGE:`, `Photo credit:`…
 _CAPTION = re.compile(
-    r"^(?:file\s+)?(?:image|photo|picture|illustration|video|pictured)\s*(?:credit\s*)?[:|–-]",
+    r"^(?:[\w.&'-]+\s+){0,2}(?:image|photo|photograph|picture|illustration|video|pictured|"
+    r"graphic|screenshot)s?\s*(?:credit\s*)?[:|–-]",
     re.IGNORECASE,
 )
+# The call to action that ends the article and starts the comment list.
+_CALL_TO_ACTION = re.compile(
+    r"^do\s+you\s+like\s+this\s+content\??\s*(?:consider\s+(?:helping|supporting)\s+us!?)?$",
+    re.IGNORECASE,
+)
+_BULLET = re.compile(r"^[•◦▪‣●○■*\-–][ \t\u00a0]+\S")
 _BOILERPLATE = re.compile(
     r"^(?:do\s+you\s+like\s+this\s+content\??\s*consider\s+(?:helping|supporting)\s+us!?"
     r"|consider\s+(?:helping|supporting)\s+us!?|support\s+(?:us|our\s+work)!?"
@@ -109,18 +117,27 @@ class _Parser:
             j += 1
         return j, j > i + 1
 
-    def is_header(self, i: int, in_body_of: _Open | None) -> bool:
-        """Decide whether line i is a comment header `• Author` or a bullet inside a comment's text."""
+    def is_header(self, i: int, in_body_of: _Open | None, *, first: bool = False) -> bool:
+        """Decide whether line i is a comment header `• Author` or a bullet inside a comment's text.
+
+        `first`: the first comment of a page without a call to action, where an article's list
+        could be taken for comments (see find_start).
+        """
         line = self.lines[i]
         stripped = line.lstrip(" \t\u00a0\u2002\u2003\u2009")
         match = _HEADER.match(stripped)
-        if not match or len(match["author"]) > MAX_AUTHOR:
+        if not match:
             return False
         indent = _indent(line)
         j, blank_first = self.next_text(i)
         has_body = j < len(self.lines) and _indent(self.lines[j]) > indent
         if in_body_of is None:
-            return has_body
+            if not first or not has_body:
+                return has_body
+            # Its header is followed by its text, deeper and not itself a list item (an article's
+            # list item with a sub-list under it is followed by a deeper bullet), unless the comment
+            # is a deleted one's placeholder, which has no text and only replies.
+            return not _BULLET.match(self.lines[j].strip()) or bool(_DELETED.match(match["author"]))
         if indent <= in_body_of.indent + 1:
             # Shallower than the open comment's text: cannot be part of it, so a sibling or an uncle.
             return True
@@ -131,9 +148,28 @@ class _Parser:
         return has_body and (blank_first or stripped[0] in self.bullets)
 
     def find_start(self) -> int:
-        """Index of the first comment header (len(lines) when the page has no comments)."""
+        """Index of the first comment header (len(lines) when the page has no comments).
+
+        Only position decides: the comments follow the call to action (`Do you like this
+        content? …`), and nothing before it is a comment, lists included. Without one, the first
+        header followed by its text starts them; when the article above holds list items too, the
+        boundary is a guess and is reported.
+        """
+        after = 0
         for i, line in enumerate(self.lines):
-            if line.strip() and self.is_header(i, None):
+            if _indent(line) == 0 and _CALL_TO_ACTION.match(line.strip()):
+                after = i + 1
+        for i in range(after, len(self.lines)):
+            if self.lines[i].strip() and self.is_header(i, None, first=not after):
+                if not after and any(
+                    _BULLET.match(line.strip()) for line in self.lines[:i] if _indent(line) > 0
+                ):
+                    self.warn(
+                        i + 1,
+                        "comments-start-guessed",
+                        "no call to action before the comments, and the article has list items:"
+                        f" the comments are taken to start at line {i + 1}",
+                    )
                 return i
         return len(self.lines)
 
@@ -142,6 +178,13 @@ class _Parser:
         indent = _indent(self.lines[i])
         author = _HEADER.match(self.lines[i].strip(" \t\u00a0\u2002\u2003\u2009"))["author"]  # type: ignore[index]
         author = author.strip()
+        if len(author) > MAX_AUTHOR:
+            self.warn(
+                i + 1,
+                "long-author",
+                f"the author name of this comment is {len(author)} characters long;"
+                " kept as written (is it a sentence?)",
+            )
         while stack and stack[-1].indent >= indent:
             stack.pop()
         parent = stack[-1] if stack else None
@@ -219,7 +262,9 @@ class _Parser:
         caption: str | None = None
         paragraphs: list[str] = []
         for block in blocks:
-            kept = [t for t in block if not _WIDGET.match(t)]
+            # Donation-widget lines (`2,500 $`) are page furniture only above the title; below it
+            # the same shape is the article's own text.
+            kept = [t for t in block if title is not None or not _WIDGET.match(t)]
             if not kept:
                 continue
             if _BOILERPLATE.match(" ".join(kept)):
@@ -231,12 +276,15 @@ class _Parser:
                 kept = kept[1:]
             if not kept:
                 continue
-            joined = "\n".join(kept)
-            if caption is None and not paragraphs and _CAPTION.match(joined):
-                caption = " ".join(kept)
-            else:
-                paragraphs.append(joined)
-        return title, caption, paragraphs
+            if caption is None and not paragraphs and _CAPTION.match(kept[0]):
+                caption = kept[0]  # the first line after the title block, when it is labelled
+                kept = kept[1:]
+                if not kept:
+                    continue
+            if caption is None and not paragraphs:
+                caption = ""  # the first block was not a caption: no later line can be one
+            paragraphs.append("\n".join(kept))
+        return title, caption or None, paragraphs
 
 
 def parse_text_dump(

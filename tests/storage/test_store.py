@@ -179,3 +179,54 @@ async def test_corpus_stats_counts_seed(tmp_path: Path, seeds: Path) -> None:
     assert stats.top_commenters[0].comments == 5
     assert stats.deepest_depth == 5
     assert (counts.comments, counts.threads, counts.participants, counts.spam) == (16, 5, 10, 1)
+
+
+async def test_a_second_file_of_the_same_name_elsewhere_is_refused_naming_both(
+    tmp_path: Path, seeds: Path
+) -> None:
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (other / SEED.name).write_text("A Different Article\n\nIts own text.\n", "utf-8")
+    db = tmp_path / "t.db"
+    async with await Storage.open(db) as store:
+        await load_paths(store, [seeds])
+    before = snapshot(db)
+    async with await Storage.open(db) as store:
+        report = await load_paths(store, [other])
+    [failed] = report.files
+    assert failed.status == "failed"
+    assert str(other / SEED.name) in (failed.error or "")
+    assert str(seeds / SEED.name) in (failed.error or "")
+    assert "rename one of the two files" in (failed.error or "")
+    assert snapshot(db) == before  # nothing stored changed
+
+
+async def test_a_moved_file_keeps_its_key_and_updates_in_place(tmp_path: Path, seeds: Path) -> None:
+    db = tmp_path / "t.db"
+    async with await Storage.open(db) as store:
+        await load_paths(store, [seeds])
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    text = (seeds / SEED.name).read_text("utf-8")
+    (moved / SEED.name).write_text(text.replace("Eastern Qalamun", "East Qalamun", 1), "utf-8")
+    (seeds / SEED.name).unlink()
+    async with await Storage.open(db) as store:
+        report = await load_paths(store, [moved])
+        stored = await queries.get_article(store, SEED.stem)
+    assert [f.status for f in report.files] == ["updated"]
+    assert stored is not None and stored.source_path == str(moved / SEED.name)
+
+
+async def test_an_unchanged_file_reports_the_warnings_stored_with_it(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "jump.txt").write_text(
+        "A Title\n\nText.\n\n  • Ann\n\n    Hello.\n\n        • Bob\n\n          Too deep.\n",
+        "utf-8",
+    )
+    async with await Storage.open(tmp_path / "t.db") as store:
+        first = await load_paths(store, [folder])
+        second = await load_paths(store, [folder])
+    assert [w.code for w in first.files[0].warnings] == ["indent-jump"]
+    assert second.files[0].status == "unchanged"
+    assert second.files[0].warnings == first.files[0].warnings
