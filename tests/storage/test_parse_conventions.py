@@ -349,3 +349,81 @@ def test_parse_four_space_steps_learnt_from_first_header_no_jump_warning() -> No
         ("Cy", 2, 1),
     ]
     assert article.warnings == []
+
+
+# --- only position decides (issue 11) ---------------------------------------------------------------
+
+CTA = "Do you like this content? Consider helping us!"
+
+
+def dump(*lines: str) -> Article:
+    """Parse a dump given as lines."""
+    return parse_bytes("\n".join(lines).encode(), path="d.txt", key="d")
+
+
+@pytest.mark.parametrize(
+    "article_list",
+    [
+        ["  • Lower taxes", "", "    • for families", "", "  • More nurses", ""],
+        ["  - First point", "", "  - Second point", "", "    - its detail", ""],
+        ["  ◦ Alpha", "", "    ◦ Beta", "", "      ◦ Gamma", ""],
+    ],
+)
+def test_a_list_in_the_article_before_the_call_to_action_is_article_text(
+    article_list: list[str],
+) -> None:
+    article = dump(
+        "A Title", "", "Intro paragraph.", "", *article_list, "Closing paragraph.", "", CTA, "",
+        "  • Ann", "", "    A real comment.", "",
+    )  # fmt: skip
+    items = [line.strip() for line in article_list if line.strip()]
+    assert article.paragraphs == ["Intro paragraph.", *items, "Closing paragraph."]
+    assert [c.author for c in article.comments] == ["Ann"]
+    assert not [w for w in article.warnings if w.code == "comments-start-guessed"]
+
+
+def test_without_a_call_to_action_a_list_item_with_a_sub_list_is_not_a_comment() -> None:
+    article = dump(
+        "A Title", "", "Intro.", "", "  • Plan A", "", "    • its cost", "", "  • Ann", "",
+        "    A real comment.", "", "    • Bob", "", "      A reply.",
+    )  # fmt: skip
+    assert article.paragraphs == ["Intro.", "• Plan A", "• its cost"]
+    assert [(c.author, c.depth) for c in article.comments] == [("Ann", 0), ("Bob", 1)]
+    [guess] = [w for w in article.warnings if w.code == "comments-start-guessed"]
+    assert guess.line == 9
+
+
+@pytest.mark.parametrize("amount", ["2,500 $", "$ 40", "1.000 €", "£5"])
+def test_widget_shaped_lines_after_the_title_are_kept(amount: str) -> None:
+    article = dump("0 $", "2,500 $", "", "A Title", "", "The fund needs:", "", amount, "", CTA)
+    assert article.title == "A Title"
+    assert article.paragraphs == ["The fund needs:", amount]
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["FILE IMAGE: a bridge", "FILE PHOTO: a bridge", "PHOTO: a bridge", "Image: a bridge",
+     "REUTERS IMAGE: a bridge", "AFP Photo - a bridge", "Photo credit: Ana"],
+)  # fmt: skip
+def test_the_caption_is_the_labelled_first_line_after_the_title(label: str) -> None:
+    article = dump("A Title", "", label, "First paragraph.", "", "PHOTO: later, a paragraph.")
+    assert article.caption == label
+    assert article.paragraphs == ["First paragraph.", "PHOTO: later, a paragraph."]
+
+
+def test_a_labelled_line_that_is_not_first_is_a_paragraph() -> None:
+    article = dump("A Title", "", "First paragraph.", "", "FILE IMAGE: not a caption here")
+    assert article.caption is None
+    assert article.paragraphs == ["First paragraph.", "FILE IMAGE: not a caption here"]
+
+
+def test_a_header_with_a_very_long_author_stays_a_header_with_a_warning() -> None:
+    long_name = "A Person Whose Display Name Goes On " * 4
+    article = dump(
+        "A Title", "", "Text.", "", CTA, "", "  • Ann", "", "    First.", "",
+        f"  • {long_name.strip()}", "", "    Second.",
+    )  # fmt: skip
+    assert [c.text for c in article.comments] == ["First.", "Second."]
+    assert article.comments[1].author == long_name.strip()
+    [warning] = [w for w in article.warnings if w.code == "long-author"]
+    assert warning.line == 11

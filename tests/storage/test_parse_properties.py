@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from storage.errors import ParseError
@@ -221,3 +222,74 @@ def test_parse_rendered_tree_round_trips(dump: tuple[list[Node], bytes]) -> None
     assert article.caption == CAPTION
     assert article.paragraphs == ARTICLE
     assert article.warnings == []
+
+
+# --- article bodies with lists ---------------------------------------------------------------------
+
+ITEM_WORDS = ["apples", "Pears", "the", "city", "council", "2024", "budget", "€5", "plan", "—", "Zoë"]
+list_items = st.lists(st.sampled_from(ITEM_WORDS), min_size=1, max_size=5).map(" ".join)
+
+
+@st.composite
+def article_lists(draw: st.DrawFn) -> tuple[list[str], list[str]]:
+    """An HTML list flattened as scrapes write it: `  • item` at 2, sub-items at 4, blank lines
+    between. Returns its lines and the paragraphs it must become (bullet kept, nesting flat)."""
+    lines: list[str] = []
+    paragraphs: list[str] = []
+    bullet = draw(st.sampled_from(["•", "◦", "-", "*"]))
+    for _ in range(draw(st.integers(1, 4))):
+        item = draw(list_items)
+        lines += [f"  {bullet} {item}", ""]
+        paragraphs.append(f"{bullet} {item}")
+        for sub in draw(st.lists(list_items, max_size=2)):
+            lines += [f"    {bullet} {sub}", ""]
+            paragraphs.append(f"{bullet} {sub}")
+    return lines, paragraphs
+
+
+@st.composite
+def dumps_with_article_lists(draw: st.DrawFn) -> tuple[list[Node], bytes, list[str], bool]:
+    """A dump whose article holds lists, with or without the call to action before the comments."""
+    nodes = draw(comment_trees())
+    with_cta = draw(st.booleans())
+    if not with_cta:  # without it, a first comment whose text starts as a list item is ambiguous
+        first = nodes[0].paragraphs[0][0]
+        assume(not re.match(r"[•◦▪‣●○■*\-–][ \t\u00a0]", first))
+    lines = [TITLE_CURLY, "", CAPTION, ""]
+    expected: list[str] = []
+    for para in ARTICLE:
+        lines += [para, ""]
+        expected.append(para)
+        if draw(st.booleans()):
+            list_lines, list_paragraphs = draw(article_lists())
+            lines += list_lines
+            expected += list_paragraphs
+    if not expected[-1].startswith(("•", "◦", "-", "*")):
+        list_lines, list_paragraphs = draw(article_lists())  # at least one list, maybe at the end
+        lines += list_lines
+        expected += list_paragraphs
+    if with_cta:
+        lines += ["", CALL_TO_ACTION]
+    for node in nodes:
+        lines += ["", "  " * (1 + node.depth) + "• " + node.author, ""]
+        for k, para in enumerate(node.paragraphs):
+            if k:
+                lines.append("")
+            lines += ["  " * (2 + node.depth) + line for line in para]
+    return nodes, "\n".join(lines).encode("utf-8"), expected, with_cta
+
+
+@SETTINGS
+@given(dumps_with_article_lists())
+def test_article_lists_stay_article_text_and_invent_no_comment(
+    dump: tuple[list[Node], bytes, list[str], bool],
+) -> None:
+    nodes, data, expected, with_cta = dump
+    article = parse_bytes(data, path="lists.txt", key="lists")
+    assert article.paragraphs == expected
+    assert [(c.author, c.depth, c.parent) for c in article.comments] == [
+        (n.author, n.depth, n.parent) for n in nodes
+    ]
+    assert [c.text for c in article.comments] == [n.text for n in nodes]
+    guessed = [w for w in article.warnings if w.code == "comments-start-guessed"]
+    assert bool(guessed) == (not with_cta)  # the boundary is said to be a guess exactly then
