@@ -16,6 +16,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.settings import Settings
+from bot.terminal import terminal_safe
+from storage import queries
 from storage.db import Storage, problem
 from storage.errors import DatabaseUnusable, ParseError
 from storage.loader import iter_load
@@ -92,10 +94,19 @@ class _ProgressBar:
         sys.stderr.flush()
 
 
+SHOWN_ARTICLES = 20  # added/updated articles the human report names before counting the rest
+
+
+def _plural(count: int, word: str) -> str:
+    """`1 comment`, `2 comments`."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 async def _load(args: argparse.Namespace, db: Path) -> int:
     """Run the loader, streaming the JSON report or collecting a human one."""
     totals = {"added": 0, "updated": 0, "unchanged": 0, "failed": 0}
     failures: list[FileReport] = []
+    named: dict[str, list[FileReport]] = {"added": [], "updated": []}
     first = True
     async with await Storage.open(db) as store:
         if args.json:
@@ -112,11 +123,33 @@ async def _load(args: argparse.Namespace, db: Path) -> int:
                 first = False
             elif report.status == "failed":
                 failures.append(report)
+            elif report.status in named and report.key is not None:
+                kept = named[report.status]
+                if args.list_all or len(kept) < SHOWN_ARTICLES:
+                    kept.append(report)
+        titles = await queries.titles(
+            store, [r.key for kept in named.values() for r in kept if r.key]
+        )
     if args.json:
         sys.stdout.write("\n], " + json.dumps(totals)[1:] + "\n")
+    elif not sum(totals.values()):
+        print(
+            "threadreplay: no loadable files in "
+            + ", ".join(args.paths)
+            + " (looked for *.txt, *.text, *.dump, *.xml and *.json, hidden files skipped)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     else:
+        for status, kept in named.items():
+            for r in kept:
+                title = terminal_safe(titles.get(r.key or "", ""))[:100]
+                print(f"{status}: {r.key}  {title}  ({_plural(r.comments, 'comment')})")
+            rest = totals[status] - len(kept)
+            if rest > 0:
+                print(f"{status}: … and {rest} more (--list-all names every one)")
         for f in failures:
-            print(f"failed: {f.error}", file=sys.stderr)
+            print(f"failed: {terminal_safe(f.error or f.path)}", file=sys.stderr)
         print(
             f"{totals['added']} added, {totals['updated']} updated, {totals['unchanged']} unchanged,"
             f" {totals['failed']} failed  ({db})"
@@ -125,10 +158,11 @@ async def _load(args: argparse.Namespace, db: Path) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    """`threadreplay load PATH... [--db FILE] [--json]`."""
+    """`threadreplay load PATH... [--db FILE] [--json] [--list-all]`."""
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
-        return _fail(f"no such file or directory: {missing[0]}")
+        print(f"threadreplay: no such file or directory: {missing[0]}", file=sys.stderr)
+        return EXIT_FAILED
     db = Path(args.db) if args.db else _settings().db
     return asyncio.run(_load(args, db))
 
@@ -249,6 +283,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument(
         "--strict", action="store_true", help="treat recovered structure problems as errors"
+    )
+    p.add_argument(
+        "--list-all",
+        action="store_true",
+        help=f"name every added and updated article (default: the first {SHOWN_ARTICLES} of each)",
     )
     p.set_defaults(func=cmd_load)
 

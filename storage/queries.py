@@ -138,6 +138,19 @@ async def article_key(store: Storage, article_id: int) -> str | None:
     return row[0] if row else None
 
 
+async def titles(store: Storage, keys: list[str]) -> dict[str, str]:
+    """The titles of the articles `keys` (those stored), by key."""
+    found: dict[str, str] = {}
+    for i in range(0, len(keys), 500):  # under SQLite's limit of bound parameters
+        chunk = keys[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = await fetch_all(
+            store.reader, f"SELECT key, title FROM articles WHERE key IN ({marks})", tuple(chunk)
+        )
+        found.update({r[0]: r[1] for r in rows})
+    return found
+
+
 async def count_articles(store: Storage) -> int:
     """How many articles are stored."""
     row = await fetch_one(store.reader, "SELECT count(*) FROM articles")

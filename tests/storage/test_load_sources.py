@@ -190,3 +190,60 @@ def test_cli_load_json_reports_each_article_with_its_key(tmp_path: Path, folder:
         "disqus-1001", "disqus-1002", "reddit-1abc2d", "hn-39000001", "plain", None
     }  # fmt: skip
     assert set(out["files"][0]) == {"path", "status", "key", "comments", "error", "warnings"}
+
+
+def _titled(folder: Path, count: int) -> None:
+    for i in range(count):
+        (folder / f"art_{i:02d}.txt").write_text(
+            f"Article number {i}\n\nText.\n\n  • Ann\n\n    Hi.\n", "utf-8"
+        )
+
+
+def test_cli_load_names_added_articles_with_key_and_title(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    _titled(folder, 22)
+    assert main(["load", str(folder), "--db", str(tmp_path / "a.db")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    named = [line for line in out if line.startswith("added: art_")]
+    assert len(named) == 20
+    assert named[0] == "added: art_00  Article number 0  (1 comment)"
+    assert "added: … and 2 more (--list-all names every one)" in out
+    assert out[-1].startswith("22 added, 0 updated, 0 unchanged, 0 failed")
+    (folder / "art_00.txt").write_text("Article number 0\n\nNew text.\n", "utf-8")
+    assert main(["load", str(folder), "--db", str(tmp_path / "a.db"), "--list-all"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "updated: art_00  Article number 0  (0 comments)" in out
+
+
+def test_cli_load_list_all_names_every_article(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    _titled(folder, 22)
+    assert main(["load", str(folder), "--db", str(tmp_path / "a.db"), "--list-all"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("added: art_") == 22 and "more (--list-all" not in out
+
+
+@pytest.mark.parametrize("what", ["missing", "empty"])
+def test_cli_load_of_nothing_loadable_says_so_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], what: str
+) -> None:
+    from bot.cli import main
+
+    path = tmp_path / what
+    if what == "empty":
+        path.mkdir()
+        (path / "notes.md").write_text("not a dump", "utf-8")
+    assert main(["load", str(path), "--db", str(tmp_path / "a.db")]) == 1
+    err = capsys.readouterr().err
+    says = "no such file or directory" if what == "missing" else "no loadable files in"
+    assert err.startswith(f"threadreplay: {says}") and str(path) in err

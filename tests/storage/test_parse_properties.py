@@ -226,7 +226,19 @@ def test_parse_rendered_tree_round_trips(dump: tuple[list[Node], bytes]) -> None
 
 # --- article bodies with lists ---------------------------------------------------------------------
 
-ITEM_WORDS = ["apples", "Pears", "the", "city", "council", "2024", "budget", "€5", "plan", "—", "Zoë"]
+ITEM_WORDS = [
+    "apples",
+    "Pears",
+    "the",
+    "city",
+    "council",
+    "2024",
+    "budget",
+    "€5",
+    "plan",
+    "—",
+    "Zoë",
+]
 list_items = st.lists(st.sampled_from(ITEM_WORDS), min_size=1, max_size=5).map(" ".join)
 
 
