@@ -25,7 +25,7 @@ from typing import BinaryIO
 from storage.errors import ParseError
 from storage.models import Article
 from storage.parsers.disqus_spool import PostRow, Spool, ThreadRow, scan
-from storage.parsers.htmltext import html_to_text
+from storage.parsers.htmltext import html_to_text, unescape_fully
 from storage.parsers.keys import safe_key
 from storage.parsers.tree import Post, Warnings, build_comments, from_iso
 from storage.summary import summarize
@@ -72,7 +72,7 @@ def _article(
         )
     if thread.deleted:
         warn.add(thread.line, "thread-deleted", "the thread is marked deleted in Disqus")
-    title = (thread.title or "").strip()
+    title = unescape_fully(thread.title or "").strip()
     if not title:
         title = thread.link or key
         if declared:

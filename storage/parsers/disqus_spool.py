@@ -233,7 +233,16 @@ def scan(stream: BinaryIO, path: str, spool: Spool) -> None:
     item = ""  # its tag
     root: ET.Element | None = None
     try:
+        started = False  # white space before `<?xml` is skipped, as other importers do
         while chunk := stream.readline(LINE_CHUNK):
+            if not started:
+                stripped = chunk.lstrip(b" \t\r\n")
+                if not stripped:
+                    if chunk.endswith(b"\n"):
+                        line += 1
+                    continue
+                started = True
+                chunk = chunk[len(chunk) - len(stripped) :]
             parser.feed(chunk)
             for event, el in parser.read_events():
                 if event == "start":

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from storage.models import Article
-from storage.parsers.htmltext import html_to_text
+from storage.parsers.htmltext import html_to_text, unescape_fully
 from storage.parsers.jsondoc import Reader, child, kind
 from storage.parsers.keys import safe_key
 from storage.parsers.tree import Keys, Post, Warnings, build_comments, from_iso, from_unix
@@ -116,7 +116,7 @@ def parse_hackernews(doc: Any, *, path: str, strict: bool = False) -> Article:
     root = r.obj(doc, "")
     item_id = r.ident(root, "id", "")
     warn = Warnings(path, strict=strict)
-    title = (_optional_text(r, root, "title", "") or "").strip()
+    title = unescape_fully(_optional_text(r, root, "title", "") or "").strip()
     markup = _optional_text(r, root, "text", "")
     url = _optional_text(r, root, "url", "")
     if root.get("deleted") is True or root.get("dead") is True:

@@ -23,14 +23,27 @@ _TAG = re.compile(r"<[^>]*>")
 _ELLIPSIS = ("...", "…")
 
 
+def unescape_fully(text: str) -> str:
+    """Decode HTML entities until nothing changes: forums imported from WordPress store them
+    encoded twice (`&amp;#8220;`), which one decoding leaves as `&#8220;`."""
+    for _ in range(4):  # each round removes one level; real exports have at most two or three
+        if "&" not in text:
+            break
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
+def _bare(url: str) -> str:
+    url = re.sub(r"^(?:https?://|mailto:)", "", url.strip(), flags=re.IGNORECASE)
+    return url.removeprefix("www.").rstrip("/").casefold()
+
+
 def _same_address(text: str, href: str) -> bool:
     """True when a link's text already says its address (scheme, `www.`, trailing slash aside)."""
-
-    def bare(url: str) -> str:
-        url = re.sub(r"^(?:https?://|mailto:)", "", url.strip(), flags=re.IGNORECASE)
-        return url.removeprefix("www.").rstrip("/").casefold()
-
-    return bare(text) == bare(href)
+    return _bare(text) == _bare(href)
 
 
 class _TextMaker(HTMLParser):
@@ -118,8 +131,10 @@ class _TextMaker(HTMLParser):
         if not href or href.startswith(("#", "javascript:")) or _same_address(text, href):
             return
         cut = next((text[: -len(e)] for e in _ELLIPSIS if text.endswith(e)), None)
-        if cut and href.startswith(cut) and line is self.line:
-            line[start:] = [href]  # Disqus shortens long link texts to "http://host/pa..."
+        if cut and _bare(href).startswith(_bare(cut)) and line is self.line:
+            # Disqus shortens long link texts ("github.com/paypal/gatt/exam..."): the whole
+            # address, once, in their place.
+            line[start:] = [href]
         elif not text:
             self.write(href)
         else:
@@ -163,7 +178,7 @@ def html_to_text(markup: str) -> str:
     except AssertionError:
         # html.parser still asserts on a few malformed declarations (`<![if x]>`); such a body
         # gets the crude treatment instead of failing the whole file.
-        return _SPACES.sub(" ", html.unescape(_TAG.sub(" ", markup))).strip()
+        return unescape_fully(_SPACES.sub(" ", html.unescape(_TAG.sub(" ", markup))).strip())
     if maker.link is not None:
         maker.close_link()
-    return maker.text()
+    return unescape_fully(maker.text())

@@ -9,11 +9,12 @@ escaped as HTML entities; a deleted or removed comment keeps its place with the 
 
 from __future__ import annotations
 
-import html
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from storage.models import Article
+from storage.parsers.htmltext import unescape_fully
 from storage.parsers.jsondoc import Reader, child
 from storage.parsers.keys import safe_key
 from storage.parsers.tree import Keys, Post, Warnings, build_comments, from_unix
@@ -51,7 +52,7 @@ def _comment(
     """One `t1` comment as a Post."""
     key = r.ident(data, "id", where)
     author = r.text(data, "author", where, default="[deleted]")
-    body = html.unescape(r.text(data, "body", where, default=""))
+    body = unescape_fully(r.text(data, "body", where, default=""))
     created = from_unix(data.get("created_utc"))
     if created is None and data.get("created_utc") is not None:
         warn.add(None, "bad-time", f"comment {key!r}: created_utc is not a time; left out")
@@ -67,28 +68,62 @@ def _comment(
     )
 
 
-def _more(data: dict[str, Any], parent: str | None, warn: Warnings) -> None:
-    """A `more` stub: comments the page did not include, recorded as a warning with their count."""
-    count = data.get("count")
-    under = f"comment {parent!r}" if parent else "the post"
-    if not isinstance(count, int) or isinstance(count, bool) or count <= 0 or data.get("id") == "_":
-        warn.add(
-            None,
-            "more-comments",
-            f"replies under {under} continue on another page ('continue this thread'); not in this file",
-        )
-    else:
-        warn.add(
-            None,
-            "more-comments",
-            f"{count} more comment{'s' if count != 1 else ''} under {under} were not loaded"
-            " ('load more comments'); not in this file",
-        )
+@dataclass
+class _More:
+    """The page's `more` stubs: one warning for all of them, with the totals."""
+
+    counted: list[tuple[str | None, int]] = field(default_factory=list)  # "load more comments"
+    continued: list[str | None] = field(default_factory=list)  # "continue this thread"
+
+    def add(self, data: dict[str, Any], parent: str | None) -> None:
+        count = data.get("count")
+        if (
+            not isinstance(count, int)
+            or isinstance(count, bool)
+            or count <= 0
+            or data.get("id") == "_"
+        ):
+            self.continued.append(parent)
+        else:
+            self.counted.append((parent, count))
+
+    def warn(self, warn: Warnings) -> None:
+        parts = []
+        if self.counted:
+            total = sum(n for _, n in self.counted)
+            where = (
+                _under(self.counted[0][0])
+                if len(self.counted) == 1
+                else f"in {len(self.counted)} places"
+            )
+            verb = "was" if total == 1 else "were"
+            parts.append(
+                f"{_plural(total, 'more comment')} {where} {verb} not loaded ('load more comments')"
+            )
+        if self.continued:
+            where = (
+                f"replies {_under(self.continued[0])} continue"
+                if len(self.continued) == 1
+                else f"{len(self.continued)} threads continue"
+            )
+            parts.append(f"{where} on another page ('continue this thread')")
+        if parts:
+            warn.add(None, "more-comments", "; ".join(parts) + "; not in this file")
+
+
+def _under(parent: str | None) -> str:
+    return f"under comment {parent!r}" if parent else "under the post"
+
+
+def _plural(count: int, words: str) -> str:
+    """`1 more comment`, `3 more comments`."""
+    return f"{count} {words}" if count == 1 else f"{count} {words}s"
 
 
 def _comments(r: Reader, listing: object, warn: Warnings) -> list[Post]:
     """Every comment of the page's second Listing, flattened with its parent's key."""
     posts: list[Post] = []
+    more = _More()
     pending: list[tuple[object, str, str | None]] = [(listing, "[1]", None)]
     keys = Keys(warn)
     while pending:  # iterative: a deep reply chain must not exhaust the stack
@@ -105,11 +140,12 @@ def _comments(r: Reader, listing: object, warn: Warnings) -> list[Post]:
                 if replies not in (None, ""):
                     pending.append((replies, at + ".data.replies", post.key))
             elif thing.get("kind") == "more":
-                _more(data, parent, warn)
+                more.add(data, parent)
             else:
                 warn.add(
                     None, "unknown-kind", f"at {at}: skipped an item of kind {thing.get('kind')!r}"
                 )
+    more.warn(warn)
     return posts
 
 
@@ -128,12 +164,19 @@ def parse_reddit(doc: Any, *, path: str, strict: bool = False) -> Article:
     where = "[0].data.children[0].data"
     post = r.obj(thing.get("data"), where)
     post_id = r.ident(post, "id", where)
-    title = html.unescape(r.text(post, "title", where)).strip()
-    selftext = html.unescape(r.text(post, "selftext", where, default=""))
+    title = unescape_fully(r.text(post, "title", where)).strip()
+    selftext = unescape_fully(r.text(post, "selftext", where, default=""))
     warn = Warnings(path, strict=strict)
     paragraphs: list[str] = []
     if selftext.strip() in GONE:
         warn.add(None, "post-deleted", f"the post's text is {selftext.strip()}")
+    removed = post.get("removed_by_category")
+    if isinstance(removed, str) and removed:
+        warn.add(
+            None,
+            "post-removed",
+            f"the post was removed on Reddit ({removed.replace('_', ' ')}); its comments are kept",
+        )
     else:
         paragraphs = _paragraphs(selftext)
     link = post.get("url")
@@ -142,7 +185,7 @@ def parse_reddit(doc: Any, *, path: str, strict: bool = False) -> Article:
     if isinstance(permalink, str) and permalink.strip():
         source_url = SITE + permalink if permalink.startswith("/") else permalink
     if isinstance(link, str) and link.strip() and not post.get("is_self") and link != source_url:
-        paragraphs.append(html.unescape(link.strip()))  # a link post: the linked page is its text
+        paragraphs.append(unescape_fully(link.strip()))  # a link post: the linked page is its text
     if not title:
         title = f"Reddit post {post_id}"
         warn.add(None, "no-title", f"the post has no title; using {title!r}")

@@ -340,3 +340,58 @@ def _export(posts: list[str], threads: tuple[str, ...] = ("7",)) -> bytes:
     head = '<disqus xmlns:dsq="http://disqus.com/disqus-internals">'
     body = "".join(f'<thread dsq:id="{t}"><title>T{t}</title></thread>' for t in threads)
     return (head + body + "\n".join(posts) + "</disqus>").encode()
+
+
+def _one_post_export(title: str, message: str, before: bytes = b"") -> bytes:
+    return (
+        before
+        + (
+            '<?xml version="1.0" encoding="utf-8"?>\n'
+            '<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">\n'
+            f'<thread dsq:id="1"><title>{title}</title></thread>\n'
+            f'<post dsq:id="2"><message><![CDATA[{message}]]></message><thread dsq:id="1"/></post>\n'
+            "</disqus>\n"
+        ).encode()
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "message", "want_title", "want_text"),
+    [
+        ("A &amp;#8220;quoted&amp;#8221; word", "<p>fine</p>", "A “quoted” word", "fine"),
+        (
+            "Cats &amp;amp;amp; dogs",
+            "<p>it&amp;#8217;s &amp;amp; so</p>",
+            "Cats & dogs",
+            "it’s & so",
+        ),
+        ("Plain &amp; simple", "<p>5 &lt; 6</p>", "Plain & simple", "5 < 6"),
+    ],
+)
+def test_disqus_entities_encoded_twice_are_decoded_until_stable(
+    title: str, message: str, want_title: str, want_text: str
+) -> None:
+    [article] = parse_any(_one_post_export(title, message), "e.xml")
+    assert article.title == want_title
+    assert article.comments[0].text == want_text
+
+
+@pytest.mark.parametrize(
+    ("text", "href"),
+    [
+        ("github.com/paypal/gatt/exam...", "https://github.com/paypal/gatt/examples/server.go"),
+        ("http://www.example.org/a/very/lo…", "http://www.example.org/a/very/long/path?q=1"),
+        ("example.net/x...", "https://www.example.net/x/y"),
+    ],
+)
+def test_disqus_shortened_link_text_shows_the_whole_link_once(text: str, href: str) -> None:
+    message = f'<p>See <a href="{href}" rel="nofollow">{text}</a> now.</p>'
+    [article] = parse_any(_one_post_export("T", message), "l.xml")
+    assert article.comments[0].text == f"See {href} now."
+
+
+@pytest.mark.parametrize("before", [b"\n", b"   \n\n", b"\t\r\n  "])
+def test_disqus_white_space_before_the_xml_declaration_is_accepted(before: bytes) -> None:
+    [article] = parse_any(_one_post_export("T", "<p>hi</p>", before), "w.xml")
+    assert article.comments[0].text == "hi"
+    assert article.comments[0].line == 1 + before.count(b"\n") + 3

@@ -101,8 +101,29 @@ def test_reddit_continue_this_thread_stub_is_a_warning() -> None:
         {"kind": "more", "data": {"count": 0, "id": "_", "parent_id": "t1_k1", "children": []}}
     )
     article = parse_doc(value)
-    assert [w.code for w in article.warnings] == ["more-comments", "more-comments"]
-    assert any("another page" in w.message for w in article.warnings)
+    [warning] = article.warnings  # one warning for every stub of the page
+    assert warning.code == "more-comments"
+    assert "another page" in warning.message and "not loaded" in warning.message
+
+
+def test_reddit_many_more_stubs_give_one_warning_with_the_total() -> None:
+    value = doc()
+    for i, count in enumerate([4, 1, 7]):
+        value[1]["data"]["children"].append(
+            {"kind": "more", "data": {"count": count, "id": f"m{i}", "children": ["x"]}}
+        )
+    article = parse_doc(value)
+    [warning] = [w for w in article.warnings if w.code == "more-comments"]
+    assert warning.message.startswith("15 more comments in 4 places were not loaded")
+
+
+def test_reddit_post_removed_by_moderators_is_warned_and_comments_kept() -> None:
+    value = doc()
+    value[0]["data"]["children"][0]["data"]["removed_by_category"] = "moderator"
+    article = parse_doc(value)
+    [warning] = [w for w in article.warnings if w.code == "post-removed"]
+    assert "removed on Reddit (moderator)" in warning.message
+    assert len(article.comments) == len(parse_doc(doc()).comments)
 
 
 def test_reddit_link_post_keeps_the_link_as_its_text() -> None:
