@@ -24,6 +24,7 @@ from storage.loader import iter_load
 from storage.models import FileReport
 from storage.parsers import MULTI_ARTICLE, iter_file, parse_file, read_head, sniff
 from storage.parsers.disqus import FORMAT as DISQUS_FORMAT
+from storage.words import plural
 
 EXIT_FAILED = 1  # load: some file failed
 EXIT_USAGE = 2  # bad input, bad configuration
@@ -235,7 +236,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
     except OSError as exc:
         partial.unlink(missing_ok=True)
         return _fail(f"cannot write {target}: {exc.strerror or exc}")
-    print(f"backed up {db} to {target} ({articles} articles, {target.stat().st_size:,} bytes)")
+    print(
+        f"backed up {db} to {target} ({plural(articles, 'article')}, {target.stat().st_size:,} bytes)"
+    )
     return 0
 
 

@@ -15,6 +15,7 @@ import discord
 from storage.feed import GuildSettings
 from storage.models import ArticleSummary, Comment, StoredArticle
 from storage.queries import HIT_END, HIT_START, ArticleCounts, CorpusStats, SearchHit
+from storage.words import plural
 
 # Discord's limits (https://discord.com/developers/docs/resources/message, .../channel#embed-limits).
 MESSAGE_CONTENT = 2000
@@ -195,7 +196,10 @@ def article_card(stored: StoredArticle, counts: ArticleCounts) -> discord.Embed:
 
 def article_list_pages(items: Sequence[ArticleSummary], total: int, per_page: int) -> list[str]:
     """`/article list` as pages of lines: title, comment count, key."""
-    lines = [f"**{shown(a.title, 200)}**\n{a.comment_count} comments · `{a.key}`" for a in items]
+    lines = [
+        f"**{shown(a.title, 200)}**\n{plural(a.comment_count, 'comment')} · `{a.key}`"
+        for a in items
+    ]
     pages = ["\n\n".join(lines[i : i + per_page]) for i in range(0, len(lines), per_page)] or [
         "No articles are stored yet. An admin can load some with `/replayadmin reload`."
     ]
@@ -242,7 +246,8 @@ def stats_embed(stats: CorpusStats) -> discord.Embed:
         name="Top commenters", value=clip(top or "none yet", EMBED_FIELD_VALUE), inline=False
     )
     if stats.deepest_key:
-        deepest = f"{stats.deepest_depth} levels in {escape(stats.deepest_title or '')} (`{stats.deepest_key}`)"
+        levels = plural(stats.deepest_depth, "level")
+        deepest = f"{levels} in {escape(stats.deepest_title or '')} (`{stats.deepest_key}`)"
         embed.add_field(name="Deepest thread", value=clip(deepest, EMBED_FIELD_VALUE), inline=False)
     return embed
 

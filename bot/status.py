@@ -10,6 +10,7 @@ from bot.replay.preview import duration
 from bot.services import Services
 from storage import feed, queries
 from storage import replays as ledger
+from storage.words import plural
 
 if TYPE_CHECKING:
     from bot.feed import Announcer
@@ -39,7 +40,7 @@ async def status_text(
     where = f" {render.code(str(store.path))}" if owner else ""
     lines.append(
         f"**Database**{where}: {size / 1e6:.1f} MB, "
-        f"{await queries.count_articles(store)} articles, {comments} comments"
+        f"{plural(await queries.count_articles(store), 'article')}, {plural(comments, 'comment')}"
     )
     watch = announcer.watch if announcer else None
     if watch is None:
@@ -49,13 +50,15 @@ async def status_text(
         folder = f" {render.code(str(watch.folder))}" if owner else ""
         lines.append(
             f"**Watched folder**{folder}: {state},"
-            f" {watch.articles_loaded} articles loaded,"
+            f" {plural(watch.articles_loaded, 'article')} loaded,"
             f" {len(watch.waiting)} waiting to settle"
         )
         if owner:
             lines += [f"• failed: {render.escape(f.error or f.path)}" for f in watch.failures]
         elif watch.failures:
-            lines.append(f"• {len(watch.failures)} files failed (the bot's owners see which)")
+            lines.append(
+                f"• {plural(len(watch.failures), 'file')} failed (the bot's owners see which)"
+            )
     last = announcer.last_load if announcer else None
     if last is not None:
         r = last.report

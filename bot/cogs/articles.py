@@ -17,6 +17,7 @@ from bot.views import Pager, make_replay_button
 from storage import queries
 from storage.db import Storage
 from storage.models import StoredArticle
+from storage.words import plural
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,9 @@ class ArticlesCog(commands.Cog, name="Articles"):
             else f"Articles (newest {LIST_LIMIT} of {total})"
         )
         if page > len(pages):
-            raise UserError(f"There are only {len(pages)} pages of articles.")
+            raise UserError(
+                f"There {'is' if len(pages) == 1 else 'are'} only {plural(len(pages), 'page')} of articles."
+            )
         await Pager(interaction.user.id, title, pages, page - 1).send(interaction)
 
     @article.command(name="show", description="Post an article's card in this channel")

@@ -24,6 +24,7 @@ from storage import queries
 from storage import replays as ledger
 from storage.models import Article
 from storage.replays import Replay
+from storage.words import plural
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +235,7 @@ class ReplayCog(commands.Cog, name="Replay"):
         ]
         if r.state in ("running", "paused") and st.remaining_messages:
             lines.append(
-                f"About {duration(st.eta_seconds)} left ({st.remaining_messages} messages)."
+                f"About {duration(st.eta_seconds)} left ({plural(st.remaining_messages, 'message')})."
             )
         if r.reason:
             lines.append(f"Why: {render.escape(r.reason)}")
@@ -284,7 +285,10 @@ class ReplayCog(commands.Cog, name="Replay"):
     async def undo(self, interaction: discord.Interaction, channel: Target | None = None) -> None:
         target = await self._moderate(interaction, channel, posts=False)
         messages, threads = await self.manager.undo(target.id, interaction.user.display_name)
-        await answer(interaction, f"Undone: {messages} messages and {threads} threads deleted.")
+        await answer(
+            interaction,
+            f"Undone: {plural(messages, 'message')} and {plural(threads, 'thread')} deleted.",
+        )
 
     @replay.command(
         name="update", description="Bring a finished replay up to date with its changed source"

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from bot import render
 from storage.models import Article, Comment
+from storage.words import plural
 
 
 class Mode(StrEnum):
@@ -180,7 +181,8 @@ def build_plan(article: Article, mode: Mode, *, include_spam: bool = False) -> P
     left_out = sum(1 for c in comments if c.index not in needed)
     if left_out:
         warnings.append(
-            f"{left_out} comments flagged as spam are left out (include_spam shows them)"
+            f"{plural(left_out, 'comment')} flagged as spam {'is' if left_out == 1 else 'are'}"
+            " left out (include_spam shows them)"
         )
     steps: list[Step] = []
     roots: dict[int, int] = {}

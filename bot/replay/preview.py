@@ -8,6 +8,7 @@ from bot import render
 from bot.replay.plan import Mode, Pace, Plan, reply_line
 from bot.terminal import terminal_safe
 from storage.models import Article
+from storage.words import plural
 
 
 def duration(seconds: float) -> str:
@@ -30,8 +31,9 @@ def plan_text(
     name: Callable[[str], str] = (lambda t: render.shown(t, 200)) if discord else (lambda t: t)
     lines = [
         f"Replay plan for {name(article.title)} ({name(article.key)})",
-        f"mode {plan.mode.value}, pace {pace.value}: {len(plan.steps)} comments -> {plan.messages} messages, "
-        f"{plan.threads} threads, about {duration(plan.eta_seconds(pace))}",
+        f"mode {plan.mode.value}, pace {pace.value}: {plural(len(plan.steps), 'comment')}"
+        f" -> {plural(plan.messages, 'message')}, "
+        f"{plural(plan.threads, 'thread')}, about {duration(plan.eta_seconds(pace))}",
     ]
     if plan.warnings:
         lines.append("Warnings:")

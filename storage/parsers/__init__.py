@@ -87,7 +87,7 @@ def _parse_json(data: bytes, path: str, key: str, strict: bool) -> list[Article]
     raise ParseError(
         path,
         None,
-        f"JSON {kind(doc)} that is neither a Reddit comments page (an array of 2 Listings)"
+        f"the JSON is {kind(doc)}, which is neither a Reddit comments page (an array of 2 Listings)"
         " nor a Hacker News item (an object with id, type and children or kids)",
     )
 

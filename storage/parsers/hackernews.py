@@ -78,8 +78,40 @@ def _post(r: Reader, item: dict[str, Any], where: str, parent: str, warn: Warnin
     )
 
 
-def _comments(r: Reader, root: dict[str, Any], root_key: str, warn: Warnings) -> list[Post]:
-    """Every reply below the root item, flattened with its parent's key."""
+def _poll_option(r: Reader, item: dict[str, Any], where: str) -> str:
+    """A poll option as a paragraph: `• text — N points`."""
+    text = " ".join(html_to_text(_optional_text(r, item, "text", where) or "").split())
+    points = item.get("points", item.get("score"))
+    if isinstance(points, int) and not isinstance(points, bool):
+        return f"• {text} — {points} point{'s' if points != 1 else ''}"
+    return f"• {text}"
+
+
+def _poll(r: Reader, root: dict[str, Any], options: list[str], warn: Warnings) -> None:
+    """A poll's options from its `parts` (Firebase): expanded ones kept, bare ids reported."""
+    parts = root.get("parts")
+    if parts is None:
+        return
+    ids = 0
+    for i, part in enumerate(r.arr(parts, "parts")):
+        if isinstance(part, dict):
+            options.append(_poll_option(r, part, f"parts[{i}]"))
+        else:
+            ids += 1
+    if ids:
+        warn.add(
+            None,
+            "unexpanded",
+            f"{ids} poll option{'s are only ids' if ids != 1 else ' is only an id'} (not expanded"
+            " into the item); not in this file",
+        )
+
+
+def _comments(
+    r: Reader, root: dict[str, Any], root_key: str, warn: Warnings, options: list[str]
+) -> list[Post]:
+    """Every reply below the root item, flattened with its parent's key; poll options (Algolia
+    lists them among the children) go to `options` instead."""
     posts: list[Post] = []
     unexpanded = 0
     pending: list[tuple[dict[str, Any], str, str]] = [(root, "", root_key)]
@@ -93,6 +125,9 @@ def _comments(r: Reader, root: dict[str, Any], root_key: str, warn: Warnings) ->
                 unexpanded += 1  # Firebase lists reply ids; only expanded replies can be read
                 continue
             kid = r.obj(kid, at)
+            if kid.get("type") == "pollopt":
+                options.append(_poll_option(r, kid, at))
+                continue
             post = _post(r, kid, at, key, warn)
             post.key = keys.claim(post.key)
             posts.append(post)
@@ -101,8 +136,8 @@ def _comments(r: Reader, root: dict[str, Any], root_key: str, warn: Warnings) ->
         warn.add(
             None,
             "unexpanded",
-            f"{unexpanded} repl{'ies are' if unexpanded != 1 else 'y is'} only an id (not expanded"
-            " into the item); not in this file",
+            f"{unexpanded} repl{'ies are only ids' if unexpanded != 1 else 'y is only an id'}"
+            " (not expanded into the item); not in this file",
         )
     for post in posts:  # the story is the article, not a comment: its replies are top level
         if post.parent == root_key:
@@ -131,7 +166,11 @@ def parse_hackernews(doc: Any, *, path: str, strict: bool = False) -> Article:
     paragraphs = [p for p in html_to_text(markup or "").split("\n\n") if p.strip()]
     if url and url.strip():
         paragraphs.append(url.strip())  # a link story: the linked page is its text
-    comments = build_comments(_comments(r, root, item_id, warn), warn)
+    options: list[str] = []
+    _poll(r, root, options, warn)
+    comments = build_comments(_comments(r, root, item_id, warn, options), warn)
+    if options:  # a poll: its options and their points are part of the article
+        paragraphs += ["Poll:", *options]
     return Article(
         key=safe_key(f"hn-{item_id}"),
         format=FORMAT,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ async def test_article_list_with_thirteen_articles_flips_pages_with_buttons(
     assert result.response_type == 4 and result.ephemeral
     [embed] = result.embeds
     assert embed["title"] == "Articles (13)" and embed["footer"]["text"] == "Page 1/2"
-    assert embed["description"].count(" comments · `") == 10
+    assert embed["description"].count("\n1 comment · `") == 10  # one comment each: singular
     assert button(result.message, "◀")["disabled"] and not button(result.message, "▶")["disabled"]
 
     flip = await fake_discord.click(
@@ -49,7 +50,8 @@ async def test_article_list_with_thirteen_articles_flips_pages_with_buttons(
     assert flip.response_type == 7
     [page2] = flip.message.embeds
     assert (
-        page2["footer"]["text"] == "Page 2/2" and page2["description"].count(" comments · `") == 3
+        page2["footer"]["text"] == "Page 2/2"
+        and len(re.findall(r" comments? · `", page2["description"])) == 3
     )
     assert button(flip.message, "▶")["disabled"] and not button(flip.message, "◀")["disabled"]
 

@@ -218,7 +218,7 @@ async def test_bad_file_is_reported_and_the_watcher_keeps_going(
     result = await fake_discord.invoke("replayadmin status", user_id=world.admin)
     await result.wait_done()
     text = "\n".join(e.get("description", "") for e in result.embeds)
-    assert "1 files failed" in text and "broken.txt" not in text and str(watching) not in text
+    assert "1 file failed" in text and "broken.txt" not in text and str(watching) not in text
     write_dump(watching / "later.txt", "Later", [("Bob", 0, "Still watching.")])
     await fake_discord.wait_for(lambda: "later" in article_keys(bot_env / "bot.db"), timeout=15)
 

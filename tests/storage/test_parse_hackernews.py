@@ -194,3 +194,29 @@ def test_hn_duplicate_ids_and_the_story_id_reused_keep_each_reply_in_place() -> 
     assert len(messages) == 2
     assert any("'1' is the story's own id" in m for m in messages)
     assert any("'5' appears more than once" in m for m in messages)
+
+
+@pytest.mark.parametrize("api", ["algolia", "firebase"])
+def test_hn_poll_options_and_points_are_kept_as_paragraphs(api: str) -> None:
+    options = [
+        {"id": 11, "type": "pollopt", "text": "Tabs", "points": 120, "score": 120},
+        {"id": 12, "type": "pollopt", "text": "Spaces &amp; more", "points": 1, "score": 1},
+    ]
+    comment = {"id": 20, "type": "comment", "author": "ann", "text": "Spaces, obviously."}
+    doc: dict[str, object] = {"id": 10, "type": "poll", "title": "Tabs or spaces?"}
+    if api == "algolia":
+        doc["children"] = [*options, comment]
+    else:
+        doc["parts"] = options
+        doc["kids"] = [comment]
+    [article] = parse_any(json.dumps(doc).encode(), "poll.json")
+    assert article.paragraphs[-3:] == ["Poll:", "• Tabs — 120 points", "• Spaces & more — 1 point"]
+    assert [c.text for c in article.comments] == ["Spaces, obviously."]
+
+
+def test_hn_poll_options_given_only_as_ids_are_reported() -> None:
+    doc = {"id": 10, "type": "poll", "title": "Tabs or spaces?", "parts": [11, 12], "kids": []}
+    [article] = parse_any(json.dumps(doc).encode(), "poll.json")
+    assert [w.message for w in article.warnings if w.code == "unexpanded"] == [
+        "2 poll options are only ids (not expanded into the item); not in this file"
+    ]
