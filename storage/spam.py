@@ -180,7 +180,8 @@ _MESSAGING_GATE = (
     "schreib", "privato",
 )  # fmt: skip
 _PROFILE_GATE = (
-    "profil", "perfil", "bio", "avatar", "my page", "my name", "our page", "order at", " name",
+    "profil", "perfil", "bio", "avatar", "my page", "my name", "our page", "order at", "her name",
+    "his name", "their name",
     "channel", "canal", "chaîne",
     "kanal", "namen", "mon nom", "mi nombre", "search '", 'search "', "search ‘", "search “",
 )  # fmt: skip
