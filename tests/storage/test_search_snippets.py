@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from pathlib import Path
@@ -96,12 +97,14 @@ def test_the_linear_snippet_marks_the_words_fts5_matches(
     words: list[str], seps: list[str], query: str
 ) -> None:
     text = "".join(w + s for w, s in zip(words, seps, strict=False))
-    db = sqlite3.connect(":memory:")
-    db.execute("CREATE VIRTUAL TABLE t USING fts5(body, tokenize='unicode61 remove_diacritics 2')")
-    db.execute("INSERT INTO t(rowid, body) VALUES (1, ?)", (text,))
-    row = db.execute(
-        "SELECT highlight(t, 0, ?, ?) FROM t WHERE t MATCH ?", (HIT_START, HIT_END, query)
-    ).fetchone()
+    with contextlib.closing(sqlite3.connect(":memory:")) as db:
+        db.execute(
+            "CREATE VIRTUAL TABLE t USING fts5(body, tokenize='unicode61 remove_diacritics 2')"
+        )
+        db.execute("INSERT INTO t(rowid, body) VALUES (1, ?)", (text,))
+        row = db.execute(
+            "SELECT highlight(t, 0, ?, ?) FROM t WHERE t MATCH ?", (HIT_START, HIT_END, query)
+        ).fetchone()
     ours = snippet(
         [text], query_terms(query), start=HIT_START, end=HIT_END, ellipsis="…", tokens=10_000
     )
