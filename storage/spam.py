@@ -127,8 +127,13 @@ _ASK = re.compile(
     r"|\b(?:dm|message)\s+(?:our|my)\s+page|\bhow\s+(?:can|do)\s+i\s+(?:reach|contact)"
     r"|\b(?:scriv\w*|escr[ií]b\w*|[ée]cri[vs]\w*|schreib\w*|escrev\w*)\s+(?:mi|me|moi|mir)\b"
     r"|in\s+privato|\bcome\s+chat\s+with\s+me"
-    r"|\b(?:dm|message|text|inbox|call|signal|email|contact|reach|add|ask)\s+(?:me|him|her|us|them|@\w+)\b"
-    r"|\breach\s+out|\bcall\s*(?:/\s*text|now)|contact\s*:|\bcontact\b[^.\n]{0,40}(?:\bat\b|\bon\b)"
+    r"|\b(?:dm|message|text|inbox|call|signal|email|contact|reach|add|ask)\s+(?:me|us|@\w+)\b"
+    r"|\breach\s+out|\bcall\s*(?:/\s*text|now)|contact\s*:"
+)
+# Pointing readers to someone else ("contact him", "reach her"): a way to reach the sender's
+# accomplice in a testimony, but ordinary in "call them and ask for a refund of £50".
+_REFER = re.compile(
+    r"\b(?:dm|message|text|inbox|call|email|contact|reach|add|ask)\s+(?:him|her|them)\b"
 )
 _PROFILE = re.compile(
     r"\b(?:see|check|visit|click|tap|look\s+at|go\s+to|search|in|on|at)\s+(?:out\s+)?(?:my\s+|the\s+)?"
@@ -198,6 +203,8 @@ def _reach(text: str, lower: str) -> list[str]:
             reach.append("messaging handle")
         if _ASK.search(lower):
             reach.append("asks to be contacted")
+        if _REFER.search(lower):
+            reach.append("names whom to contact")
     if any(g in lower for g in _PROFILE_GATE) and _PROFILE.search(lower):
         reach.append("points to a profile")
     urls = _URL.findall(text) if any(g in lower for g in _URL_GATE) else []
@@ -282,7 +289,9 @@ def is_spam(reasons: list[str]) -> bool:
     lures = found & _LURES
     reach = found & _REACH
     links = found & {"money-bait link", "link"}
-    if "warns about scams" in found and reach <= {"asks to be contacted"}:
+    if "names whom to contact" in found and lures:
+        reach = reach | {"names whom to contact"}  # "contact him on …" after a testimony
+    if "warns about scams" in found and reach <= {"asks to be contacted", "names whom to contact"}:
         reach = set()  # a warning tells what scammers do ("now they email her daily"): no handle
     if lures and reach:
         return True

@@ -67,6 +67,8 @@ def test_spam_gives_its_reasons(text: str, reasons: set[str]) -> None:
         "> Dr Okun brought my husband back, whatsapp +234 803 555 0199\n\nReported. Mods?",
         "Someone replied 'contact hackerjoe@example.com for recovery' under my comment. Don't.",
         "The protest was organised over Telegram and WhatsApp groups spread the rumour.",
+        "Call them and ask for a refund of £50, they have to pay it.",
+        "Contact the council on Monday about the £200 fine.",
     ],
 )
 def test_hard_non_spam_is_not_flagged(text: str) -> None:
