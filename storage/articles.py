@@ -26,6 +26,9 @@ def comment_row(article_id: int, c: Comment) -> tuple[object, ...]:
         c.line,
         c.source_id,
         c.created_at.isoformat() if c.created_at else None,
+        c.markup,
+        c.markup_format,
+        c.score,
         article_id,
         c.key,
     )
@@ -33,11 +36,13 @@ def comment_row(article_id: int, c: Comment) -> tuple[object, ...]:
 
 _INSERT_COMMENT = (
     "INSERT INTO comments (position, parent, depth, author, text, spam, spam_reasons, deleted, line,"
-    " source_id, created_at, article_id, key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " source_id, created_at, markup, markup_format, score, article_id, key)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _UPDATE_COMMENT = (
     "UPDATE comments SET position = ?, parent = ?, depth = ?, author = ?, text = ?, spam = ?,"
-    " spam_reasons = ?, deleted = ?, line = ?, source_id = ?, created_at = ?"
+    " spam_reasons = ?, deleted = ?, line = ?, source_id = ?, created_at = ?, markup = ?,"
+    " markup_format = ?, score = ?"
     " WHERE article_id = ? AND key = ?"
 )
 

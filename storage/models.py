@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 LoadStatus = Literal["added", "updated", "unchanged", "failed"]
+#: The markup a comment's `markup` is written in: HTML (Disqus, Hacker News) or Reddit's markdown.
+MarkupFormat = Literal["html", "markdown"]
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -50,6 +52,11 @@ class Comment(BaseModel):
     line: int | None = None
     source_id: Text | None = None
     created_at: datetime | None = None
+    # What the replay renders, beside `text` (the plain text search and summaries use): the source's
+    # own markup in `markup_format`, or None when the source has none (text dumps).
+    markup: Text | None = None
+    markup_format: MarkupFormat | None = None
+    score: int | None = None  # Reddit score, Hacker News points
 
 
 class Article(BaseModel):

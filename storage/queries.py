@@ -72,7 +72,10 @@ _ARTICLE_COLS = (
     "id, key, format, source_path, source_url, content_hash, title, caption, paragraphs, summary,"
     " warnings, created_at, updated_at"
 )
-_COMMENT_COLS = "position, key, author, depth, parent, text, spam, spam_reasons, deleted, line, source_id, created_at"
+_COMMENT_COLS = (
+    "position, key, author, depth, parent, text, spam, spam_reasons, deleted, line, source_id,"
+    " created_at, markup, markup_format, score"
+)
 
 
 def _comment(row: sqlite3.Row | tuple) -> Comment:
@@ -90,6 +93,9 @@ def _comment(row: sqlite3.Row | tuple) -> Comment:
         line=row[9],
         source_id=row[10],
         created_at=datetime.fromisoformat(row[11]) if row[11] else None,
+        markup=row[12],
+        markup_format=row[13],
+        score=row[14],
     )
 
 

@@ -56,6 +56,8 @@ def _post(row: PostRow, warn: Warnings) -> Post:
         spam_reason=SPAM_REASON,
         line=row.line,
         source_id=row.dsq,
+        markup=row.message,
+        markup_format="html",
     )
 
 

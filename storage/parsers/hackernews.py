@@ -15,7 +15,15 @@ from storage.models import Article
 from storage.parsers.htmltext import html_to_text, unescape_fully
 from storage.parsers.jsondoc import Reader, child, kind
 from storage.parsers.keys import safe_key
-from storage.parsers.tree import Keys, Post, Warnings, build_comments, from_iso, from_unix
+from storage.parsers.tree import (
+    Keys,
+    Post,
+    Warnings,
+    build_comments,
+    from_iso,
+    from_unix,
+    score,
+)
 from storage.summary import summarize
 
 FORMAT = "hackernews"
@@ -75,6 +83,9 @@ def _post(r: Reader, item: dict[str, Any], where: str, parent: str, warn: Warnin
         spam=True if dead else None,
         spam_reason=DEAD_REASON if dead else "",
         source_id=key,
+        markup=markup,
+        markup_format="html",
+        score=score(item.get("points", item.get("score"))),
     )
 
 

@@ -17,7 +17,7 @@ from storage.models import Article
 from storage.parsers.htmltext import unescape_fully
 from storage.parsers.jsondoc import Reader, child
 from storage.parsers.keys import safe_key
-from storage.parsers.tree import Keys, Post, Warnings, build_comments, from_unix
+from storage.parsers.tree import Keys, Post, Warnings, build_comments, from_unix, score
 from storage.summary import summarize
 
 FORMAT = "reddit"
@@ -46,6 +46,27 @@ def _paragraphs(text: str) -> list[str]:
     return [p.strip() for p in _PARAGRAPH.split(text.strip()) if p.strip()]
 
 
+# An image in a comment, as Reddit writes it: `![img](abc123)` names an entry of `media_metadata`.
+_MEDIA_REF = re.compile(r"!\[([^\]\n]*)\]\(([A-Za-z0-9_|-]{1,100})\)")
+
+
+def _with_media(body: str, media: object) -> str:
+    """The comment's markdown with each media reference replaced by its image's address (the
+    largest size Reddit lists), so the renderer shows it; references it cannot resolve stay."""
+    if not isinstance(media, dict) or "![" not in body:
+        return body
+
+    def address(m: re.Match[str]) -> str:
+        entry = media.get(m.group(2))
+        source = entry.get("s") if isinstance(entry, dict) else None
+        url = (source.get("u") or source.get("gif")) if isinstance(source, dict) else None
+        if not isinstance(url, str) or not url.startswith("https://"):
+            return m.group(0)
+        return f"![{m.group(1)}]({unescape_fully(url)})"
+
+    return _MEDIA_REF.sub(address, body)
+
+
 def _comment(
     r: Reader, data: dict[str, Any], where: str, parent: str | None, warn: Warnings
 ) -> Post:
@@ -65,6 +86,9 @@ def _comment(
         created_at=created,
         deleted=deleted,
         source_id=key,
+        markup=_with_media(body, data.get("media_metadata")),
+        markup_format="markdown",
+        score=score(data.get("score")),
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from storage.errors import ParseError
-from storage.models import Comment, ParseWarning
+from storage.models import Comment, MarkupFormat, ParseWarning
 from storage.spam import is_spam, spam_reasons
 
 # Recoveries that change the tree's shape; `--strict` refuses them instead of warning.
@@ -33,6 +33,9 @@ class Post:
     spam_reason: str = ""  # why the source says spam, shown as the comment's spam reason
     line: int | None = None
     source_id: str | None = None
+    markup: str | None = None  # the text as the source wrote it, for the replay's renderer
+    markup_format: MarkupFormat | None = None
+    score: int | None = None
 
 
 class Warnings:
@@ -48,6 +51,11 @@ class Warnings:
         if self.strict and code in STRUCTURAL:
             raise ParseError(self.path, line, message + " (--strict)")
         self.items.append(ParseWarning(line=line, code=code, message=message))
+
+
+def score(value: object) -> int | None:
+    """A comment's score as a source gives it (an int, not a bool), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def from_unix(value: object) -> datetime | None:
@@ -196,4 +204,7 @@ def _comment(index: int, post: Post, depth: int, parent: int | None, warn: Warni
         line=post.line,
         source_id=post.source_id,
         created_at=post.created_at,
+        markup=None if post.deleted else post.markup,
+        markup_format=None if post.deleted or post.markup is None else post.markup_format,
+        score=post.score,
     )
