@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     watch: bool = Field(default=False, validation_alias="THREADREPLAY_WATCH")
     watch_settle: float = Field(default=2.0, gt=0, validation_alias="THREADREPLAY_WATCH_SETTLE")
     time_scale: float = Field(default=1.0, gt=0, le=1.0, validation_alias="THREADREPLAY_TIME_SCALE")
+    avatars: str = Field(default="generated", validation_alias="THREADREPLAY_AVATARS")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="THREADREPLAY_LOG_LEVEL"
     )
@@ -41,6 +42,20 @@ class Settings(BaseSettings):
         """Accept `1,2,3` (or spaces) as well as a JSON list."""
         if isinstance(value, str):
             return [part for part in re.split(r"[\s,]+", value.strip().strip("[]")) if part]
+        return value
+
+    @field_validator("avatars")
+    @classmethod
+    def _avatar_style(cls, value: str) -> str:
+        """`generated`, `none`, or an https URL template holding `{hash}` (Discord fetches it)."""
+        value = value.strip()
+        if value.lower() in ("generated", "none"):
+            return value.lower()
+        if not value.startswith("https://") or "{hash}" not in value or len(value) > 200:
+            raise ValueError(
+                "THREADREPLAY_AVATARS must be 'generated', 'none' or an https:// URL template"
+                " with {hash} (for example https://example.org/avatar/{hash}.png)"
+            )
         return value
 
     @field_validator("log_level", mode="before")

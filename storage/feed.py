@@ -18,6 +18,7 @@ class GuildSettings(BaseModel):
     include_spam: bool = False
     admin_role_id: int | None = None
     baseline_article_id: int = 0
+    link_previews: bool = True  # False: replayed comments are posted with embeds suppressed
 
 
 class Pending(BaseModel):
@@ -47,7 +48,10 @@ class Queued(BaseModel):
     container_thread_id: int | None
 
 
-_SETTINGS_COLS = "guild_id, announce_channel_id, auto_replay, pace, include_spam, admin_role_id, baseline_article_id"
+_SETTINGS_COLS = (
+    "guild_id, announce_channel_id, auto_replay, pace, include_spam, admin_role_id,"
+    " baseline_article_id, link_previews"
+)
 
 
 async def get_settings(store: Storage, guild_id: int) -> GuildSettings:
@@ -80,10 +84,11 @@ async def save_settings(store: Storage, settings: GuildSettings) -> GuildSetting
                 baseline = (await cur.fetchone())[0]  # type: ignore[index]
         saved = settings.model_copy(update={"baseline_article_id": baseline})
         await db.execute(
-            f"INSERT INTO guild_settings ({_SETTINGS_COLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            f"INSERT INTO guild_settings ({_SETTINGS_COLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (guild_id) DO UPDATE SET announce_channel_id = excluded.announce_channel_id,"
             " auto_replay = excluded.auto_replay, pace = excluded.pace, include_spam = excluded.include_spam,"
             " admin_role_id = excluded.admin_role_id, baseline_article_id = excluded.baseline_article_id,"
+            " link_previews = excluded.link_previews,"
             " updated_at = excluded.updated_at",
             (
                 saved.guild_id,
@@ -93,6 +98,7 @@ async def save_settings(store: Storage, settings: GuildSettings) -> GuildSetting
                 int(saved.include_spam),
                 saved.admin_role_id,
                 saved.baseline_article_id,
+                int(saved.link_previews),
                 utcnow(),
             ),
         )

@@ -55,6 +55,8 @@ class ReplayStep(BaseModel):
     message_ids: list[int]
     location_id: int | None
     thread_id: int | None
+    avatar_url: str | None = None
+    context: str | None = None  # score and time for the first message's subtext line
 
 
 _REPLAY_COLS = (
@@ -63,7 +65,7 @@ _REPLAY_COLS = (
 )
 _STEP_COLS = (
     "seq, comment_index, comment_key, username, parts, root_seq, in_thread, opens_thread, reply_to_seq,"
-    " status, sending_part, message_ids, location_id, thread_id"
+    " status, sending_part, message_ids, location_id, thread_id, avatar_url, context"
 )
 
 
@@ -105,7 +107,8 @@ async def _insert_steps(
     """Insert frozen steps (inside the caller's transaction)."""
     await db.executemany(
         "INSERT INTO replay_steps (replay_id, seq, comment_index, comment_key, username, parts,"
-        " root_seq, in_thread, opens_thread, reply_to_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " root_seq, in_thread, opens_thread, reply_to_seq, avatar_url, context)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 replay_id,
@@ -118,6 +121,8 @@ async def _insert_steps(
                 int(bool(s["in_thread"])),
                 s["opens_thread"],
                 s["reply_to_seq"],
+                s.get("avatar_url"),
+                s.get("context"),
             )
             for s in steps
         ],

@@ -59,7 +59,11 @@ class ReplayCog(commands.Cog, name="Replay"):
         self.bot = bot
         self.services = services
         self.manager = ReplayManager(
-            bot, services.store, self._card_factory, services.settings.time_scale
+            bot,
+            services.store,
+            self._card_factory,
+            services.settings.time_scale,
+            services.settings.avatars,
         )
         self._resume_task: asyncio.Task[None] | None = None
 

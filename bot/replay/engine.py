@@ -20,6 +20,7 @@ from bot.replay.plan import STEADY_INTERVAL, Pace, natural_delay, reply_line
 from bot.replay.webhooks import WebhookCache
 from storage import replays as ledger
 from storage.db import Storage
+from storage.feed import get_settings
 from storage.replays import Replay, ReplayStep
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ class ReplayRunner:
         self.steps = steps
         self.card = card
         self.title = title
+        self.link_previews = True  # the server's setting, read when the run starts
         self.halt_reason: str | None = None  # set by pause/stop: leave at the next safe point
         self.halt_state: str = "paused"
         self.open_thread: int | None = (
@@ -164,9 +166,14 @@ class ReplayRunner:
 
     # ---- card and container ------------------------------------------------------------------------
 
+    async def read_settings(self) -> None:
+        """The server's settings that change how comments are posted (link previews)."""
+        self.link_previews = (await get_settings(self.store, self.replay.guild_id)).link_previews
+
     async def _prepare(self) -> None:
         """Post the card (unless the replay started from it) and the container thread if any."""
         r = self.replay
+        await self.read_settings()
         if r.channel_kind == "forum":
             if r.container_thread_id is None:
                 await self._create_forum_post()
@@ -248,15 +255,17 @@ class ReplayRunner:
     def content(self, step: ReplayStep, part: int) -> str:
         """Message `part` of a step as posted: the "replying to" line (with its link) then the body."""
         body = step.parts[part]
-        if part or step.reply_to_seq is None:
+        if part or (step.reply_to_seq is None and not step.context):
             return body
+        if step.reply_to_seq is None:
+            return f"{reply_line(None, None, step.context)}\n{body}"
         parent = self.steps[step.reply_to_seq]
         url = (
             jump_url(self.replay.guild_id, parent.location_id, parent.message_ids[0])
             if parent.message_ids and parent.location_id
             else None
         )
-        return f"{reply_line(parent.username, url)}\n{body}"
+        return f"{reply_line(parent.username, url, step.context)}\n{body}"
 
     async def _post_step(self, step: ReplayStep) -> None:
         location = self._location(step)
@@ -319,6 +328,8 @@ class ReplayRunner:
                     hook.send(
                         content,
                         username=step.username,
+                        avatar_url=step.avatar_url or discord.utils.MISSING,
+                        suppress_embeds=not self.link_previews,
                         wait=True,
                         allowed_mentions=render.NO_MENTIONS,
                         **kwargs,  # type: ignore[arg-type]

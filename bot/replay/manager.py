@@ -56,6 +56,8 @@ def plan_steps(plan: Plan) -> list[dict[str, object]]:
             "in_thread": s.in_thread,
             "opens_thread": s.opens_thread,
             "reply_to_seq": seq_of.get(s.reply_to) if s.reply_to is not None else None,
+            "avatar_url": s.avatar_url,
+            "context": s.context,
         }
         for s in plan.steps
     ]
@@ -70,9 +72,11 @@ class ReplayManager:
         store: Storage,
         card: CardFactoryMaker,
         time_scale: float = 1.0,
+        avatars: str = "generated",
     ) -> None:
         self.client = client
         self.store = store
+        self.avatars = avatars  # THREADREPLAY_AVATARS: how comment authors get their faces
         self.card = card
         self.pacer = Pacer(time_scale)
         self.webhooks = WebhookCache(client, self.pacer)
@@ -100,7 +104,9 @@ class ReplayManager:
         if kind == "forum":
             mode = Mode.single  # a forum post holds the whole discussion
         # Planning a big article takes a while: off the loop, like everything large.
-        plan = await asyncio.to_thread(build_plan, stored.article, mode, include_spam=include_spam)
+        plan = await asyncio.to_thread(
+            build_plan, stored.article, mode, include_spam=include_spam, avatars=self.avatars
+        )
         if not plan.steps:
             raise UserError("This article has no comments to replay.")
         try:

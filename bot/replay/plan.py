@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot import render
+from bot import avatars as faces
+from bot import markup, render
 from storage.models import Article, Comment
 from storage.words import plural
 
@@ -89,6 +90,8 @@ class Step:
     in_thread: bool  # posted inside a thread (False: in the channel itself)
     opens_thread: str | None  # a thread is started from this step's first message, with this name
     reply_to: int | None  # parent index to name in a "↳ replying to" line, None when not needed
+    avatar_url: str | None = None  # the author's face (None: the webhook's own)
+    context: str | None = None  # score and original time, shown in the first part's subtext line
 
 
 @dataclass
@@ -135,40 +138,65 @@ def natural_delay(text: str) -> float:
     return min(NATURAL_MAX, max(NATURAL_MIN, seconds))
 
 
-def timestamp_line(comment: Comment) -> str | None:
-    """The comment's original time as a Discord timestamp: every reader sees it in their own zone."""
-    if comment.created_at is None:
-        return None
-    return f"-# <t:{int(comment.created_at.timestamp())}:f>"
+def context(comment: Comment) -> str | None:
+    """What the source says about a comment beside its words, for its subtext line: the score
+    (Reddit score, Hacker News points) and the original time as a Discord timestamp, which every
+    reader sees in their own zone."""
+    bits = []
+    if comment.score is not None and not comment.deleted:
+        bits.append(plural(comment.score, "point"))
+    if comment.created_at is not None:
+        bits.append(f"<t:{int(comment.created_at.timestamp())}:f>")
+    return " · ".join(bits) or None
+
+
+def rendered(comment: Comment) -> str:
+    """A comment's body as Discord markdown: the source's own markup where it has one, rendered
+    (`bot.markup`), otherwise its plain text shown literally."""
+    if comment.markup is not None and comment.markup.strip():
+        body = (
+            markup.from_html(comment.markup)
+            if comment.markup_format == "html"
+            else markup.from_markdown(comment.markup)
+        )
+        if body.strip():
+            return body
+    return render.escape(comment.text) if comment.text.strip() else "*[no text]*"
 
 
 def _bodies(comment: Comment, include_spam: bool) -> list[str]:
-    """The escaped message bodies of one comment (split under Discord's 2000 characters)."""
+    """The message bodies of one comment (split under Discord's 2000 characters)."""
     if comment.deleted:
         return [DELETED_PLACEHOLDER]
-    text = render.escape(comment.text) if comment.text.strip() else "*[no text]*"
-    stamp = timestamp_line(comment)
-    room = render.MESSAGE_CONTENT - REPLY_LINE_ROOM - (len(stamp) + 1 if stamp else 0)
+    room = render.MESSAGE_CONTENT - CONTEXT_LINE_ROOM
     if comment.spam and include_spam:
+        # Spam is shown literally under one spoiler: its own markup could close the spoiler.
+        text = render.escape(comment.text) if comment.text.strip() else "*[no text]*"
         room -= len(SPAM_HEADER) + 5  # header line, a newline and "||" twice
-        parts = [f"{SPAM_HEADER}\n||{p}||" for p in render.split_text(text, room)]
-    else:
-        parts = render.split_text(text, room)
-    if stamp:
-        parts[-1] = f"{parts[-1]}\n{stamp}"
-    return parts
+        return [f"{SPAM_HEADER}\n||{p}||" for p in render.split_text(text, room)]
+    return markup.split(rendered(comment), room)
 
 
-REPLY_LINE_ROOM = 200  # kept free in the first part for the "↳ replying to" line and its link
+# Kept free in the first part for the subtext line: "↳ replying to" (a name of up to 80 characters,
+# escaped, and its message link), the score and the time.
+CONTEXT_LINE_ROOM = 320
 
 
-def reply_line(author: str, url: str | None) -> str:
-    """The line above a reply that names its parent (and links to its replayed message)."""
+def reply_line(author: str | None, url: str | None, context: str | None = None) -> str:
+    """The subtext line above a comment: the parent it replies to (linked to its replayed message)
+    and its context (score, time); either may be missing."""
+    tail = f" · {context}" if context else ""
+    if author is None:
+        return f"-# {context}"
     name = render.shown(" ".join(author.split()) or FALLBACK_NAME, 80)
-    return f"-# ↳ replying to [**{name}**](<{url}>)" if url else f"-# ↳ replying to **{name}**"
+    if url:
+        return f"-# ↳ replying to [**{name}**](<{url}>){tail}"
+    return f"-# ↳ replying to **{name}**{tail}"
 
 
-def build_plan(article: Article, mode: Mode, *, include_spam: bool = False) -> Plan:
+def build_plan(
+    article: Article, mode: Mode, *, include_spam: bool = False, avatars: str = faces.GENERATED
+) -> Plan:
     """Order and place every comment to replay; spam is left out unless asked for."""
     comments = article.comments
     shown = {c.index for c in comments if include_spam or not c.spam}
@@ -209,5 +237,19 @@ def build_plan(article: Article, mode: Mode, *, include_spam: bool = False) -> P
             reply_to = c.parent if c.depth >= 2 else None
         else:
             in_thread, opens, reply_to = True, None, c.parent
-        steps.append(Step(len(steps), c, username, tuple(parts), root, in_thread, opens, reply_to))
+        face = faces.avatar_url(article.format, c, avatars)
+        steps.append(
+            Step(
+                len(steps),
+                c,
+                username,
+                tuple(parts),
+                root,
+                in_thread,
+                opens,
+                reply_to,
+                avatar_url=face,
+                context=context(c) if c.index in shown else None,
+            )
+        )
     return Plan(mode=mode, steps=steps, warnings=warnings)

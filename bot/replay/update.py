@@ -47,7 +47,12 @@ async def update_replay(manager: ReplayManager, replay: Replay) -> UpdateReport:
     stored = await queries.get_article(manager.store, replay.article_key)
     if stored is None:
         raise UserError("The article of this replay is no longer stored.")
-    plan = build_plan(stored.article, Mode(replay.mode), include_spam=replay.include_spam)
+    plan = build_plan(
+        stored.article,
+        Mode(replay.mode),
+        include_spam=replay.include_spam,
+        avatars=manager.avatars,
+    )
     steps = await ledger.get_steps(manager.store, replay.id)
     by_key = {s.comment_key: s for s in steps}
     new_keys = {s.comment.key for s in plan.steps}
@@ -70,6 +75,7 @@ async def update_replay(manager: ReplayManager, replay: Replay) -> UpdateReport:
         stored.article.title,
         manager.card(replay),
     )
+    await runner.read_settings()
     # Discord refuses edits in archived threads: reopen the replay's threads first, archive after.
     threads = sorted(
         {s.thread_id for s in steps if s.thread_id} | {replay.container_thread_id or 0} - {0}
@@ -95,6 +101,8 @@ async def update_replay(manager: ReplayManager, replay: Replay) -> UpdateReport:
                     "reply_to_seq": seq_of[index_key[step.reply_to]]
                     if step.reply_to is not None
                     else None,
+                    "avatar_url": step.avatar_url,
+                    "context": step.context,
                 }
             )
             continue
@@ -158,6 +166,8 @@ async def _edit(
         message = await hook.send(
             runner.content(step, k),
             username=step.username,
+            avatar_url=step.avatar_url or discord.utils.MISSING,
+            suppress_embeds=not runner.link_previews,
             wait=True,
             thread=thread,
             allowed_mentions=render.NO_MENTIONS,

@@ -9,7 +9,7 @@ from bot.replay.pacer import SlidingWindow
 from bot.replay.plan import (
     DELETED_PLACEHOLDER,
     HIDDEN_SPAM_PLACEHOLDER,
-    REPLY_LINE_ROOM,
+    CONTEXT_LINE_ROOM,
     SPAM_HEADER,
     Mode,
     Pace,
@@ -134,7 +134,7 @@ def test_5000_char_comment_split_in_order_with_room_for_reply_line() -> None:
     art = article(("A", 0, None, "top"), ("B", 1, 0, "mid"), ("C", 2, 1, text))
     step = build_plan(art, Mode.threads).steps[2]
     assert len(step.parts) >= 3
-    assert all(len(p) <= render.MESSAGE_CONTENT - REPLY_LINE_ROOM for p in step.parts)
+    assert all(len(p) <= render.MESSAGE_CONTENT - CONTEXT_LINE_ROOM for p in step.parts)
     assert "\n\n".join(step.parts) == render.escape(text)
     url = "https://discord.com/channels/" + "/".join(["12345678901234567890"] * 3)
     assert len(reply_line("x" * 80, url)) + 1 + len(step.parts[0]) <= render.MESSAGE_CONTENT
@@ -177,23 +177,19 @@ def test_pacer_seed_counts_recent_messages_of_an_earlier_run() -> None:
     assert abs(snowflake_time(175928847299117063) - 1462015105.796) < 0.01  # Discord's docs example
 
 
-def test_comment_with_source_time_ends_with_discord_timestamp() -> None:
+def test_source_time_and_score_go_in_one_subtext_line_above_the_comment() -> None:
     from datetime import UTC, datetime
 
-    c = Comment(
-        index=0,
-        key="a",
-        author="A",
-        depth=0,
-        text="hi",
-        created_at=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
-    )
-    parts = (
-        build_plan(Article(key="k", format="hn", title="T", comments=[c]), Mode.threads)
-        .steps[0]
-        .parts
-    )
-    assert parts == ("hi\n-# <t:1704164645:f>",)
+    when = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+    top = Comment(index=0, key="a", author="A", depth=0, text="hi", created_at=when, score=1)
+    reply = Comment(index=1, key="b", author="B", depth=1, parent=0, text="yo", score=-3)
+    bare = Comment(index=2, key="c", author="C", depth=0, text="plain")
+    article = Article(key="k", format="reddit", title="T", comments=[top, reply, bare])
+    steps = build_plan(article, Mode.single).steps
+    assert steps[0].parts == ("hi",)  # the time is no longer appended to the body
+    assert [s.context for s in steps] == ["1 point · <t:1704164645:f>", "-3 points", None]
+    assert reply_line(None, None, steps[0].context) == "-# 1 point · <t:1704164645:f>"
+    assert reply_line("A", None, steps[1].context) == "-# ↳ replying to **A** · -3 points"
 
 
 async def test_pacer_counts_a_message_from_when_its_answer_arrived() -> None:
