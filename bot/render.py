@@ -332,5 +332,6 @@ def settings_text(settings: GuildSettings, *, changed: bool) -> str:
             f"• pace of auto-replays: {settings.pace}",
             f"• include spam: {'yes' if settings.include_spam else 'no'}",
             f"• admin role: {role}",
+            f"• link previews under replayed comments: {'on' if settings.link_previews else 'off'}",
         ]
     )

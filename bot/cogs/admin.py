@@ -152,13 +152,16 @@ class AdminCog(commands.Cog, name="ReplayAdmin"):
             where = "every server"
         await answer(interaction, f"Synced {len(synced)} commands to {where}.")
 
-    @replayadmin.command(name="config", description="Show or change this server's feed settings")
+    @replayadmin.command(
+        name="config", description="Show or change this server's feed and replay settings"
+    )
     @app_commands.describe(
         announce_channel="Where new articles are announced (text or forum channel)",
         auto_replay="Replay new articles by themselves: off, threads or single",
         pace="Pace of auto-replays",
         include_spam="Show comments flagged as spam in auto-replays",
         admin_role="A role whose members may use these admin commands here",
+        link_previews="Let Discord show link previews under replayed comments (on by default)",
     )
     async def config(
         self,
@@ -168,6 +171,7 @@ class AdminCog(commands.Cog, name="ReplayAdmin"):
         pace: Literal["fast", "steady", "natural"] | None = None,
         include_spam: bool | None = None,
         admin_role: discord.Role | None = None,
+        link_previews: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None  # guild_only group
         if admin_role is not None:
@@ -181,6 +185,7 @@ class AdminCog(commands.Cog, name="ReplayAdmin"):
             "pace": pace,
             "include_spam": include_spam,
             "admin_role_id": admin_role.id if admin_role else None,
+            "link_previews": link_previews,
         }
         changes = {k: v for k, v in changes.items() if v is not None}
         if changes:

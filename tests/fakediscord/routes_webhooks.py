@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from aiohttp import web
@@ -150,11 +151,14 @@ def _hook_message(ctx: Ctx) -> Message:
 
 
 def webhook_author(hook: Webhook, body: dict[str, Any]) -> dict[str, Any]:
-    """The pseudo-user Discord shows as a webhook message's author."""
+    """The pseudo-user Discord shows as a webhook message's author: an `avatar_url` in the body
+    replaces the webhook's avatar for this message (Discord fetches the image and shows its hash)."""
+    override = body.get("avatar_url")
+    avatar = hashlib.md5(override.encode()).hexdigest() if override else hook.avatar
     return {
         "id": str(hook.id),
         "username": body.get("username") or hook.name,
-        "avatar": hook.avatar,
+        "avatar": avatar,
         "discriminator": "0000",
         "public_flags": 0,
         "flags": 0,
@@ -196,6 +200,8 @@ def execute_webhook(ctx: Ctx, hook: Webhook) -> Message:
     form = FormErrors()
     if body.get("username") is not None:
         validation.check_webhook_name(form, "username", body["username"])
+    if body.get("avatar_url") is not None:
+        validation.check_url(form, ("avatar_url",), body["avatar_url"])
     validation.check_message(form, body)
     target = _target(ctx, hook, body, form)
     form.raise_if_any()

@@ -93,6 +93,18 @@ def check_message(form: FormErrors, body: dict[str, Any], path: Path = ()) -> No
     _check_components(form, path, body.get("components") or [])
 
 
+URL_MAX = 2048
+
+
+def check_url(form: FormErrors, path: Path, value: object) -> None:
+    """Discord's check of a URL field (`avatar_url`, embed urls): http(s), well formed."""
+    text = str(value)
+    if len(text) > URL_MAX:
+        form.max_length(path, URL_MAX)
+    elif not re.match(r"^https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?$", text, re.IGNORECASE):
+        form.add(path, "URL_TYPE_INVALID_URL", "Not a well formed URL.")
+
+
 def is_empty(body: dict[str, Any], *, files: int = 0) -> bool:
     """True when a new message would have nothing to show (Discord's 50006)."""
     content = body.get("content")
