@@ -160,3 +160,24 @@ async def test_link_previews_off_suppresses_embeds_on_replayed_comments(
     # The card is the bot's own message, not a replayed comment: the setting leaves it alone.
     card = fake_discord.messages(seen[0].channel_id)[0]
     assert card.embeds and not card.flags & SUPPRESS_EMBEDS
+
+
+async def test_avatars_none_posts_with_the_webhooks_own_face_and_a_template_is_followed(
+    fake_discord: FakeDiscord,
+    world: World,
+    start_bot: StartBot,
+    markup_seeds: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("THREADREPLAY_AVATARS", "none")
+    bot = await start_bot()
+    seen = await replay(fake_discord, world, markup_seeds, "hn-41000001", "plain-faces")
+    assert seen and all("avatar_url" not in m.sent for m in seen)
+    assert {m.author["avatar"] for m in seen} == {None}  # the webhook's default face
+    await bot.close()
+    monkeypatch.setenv("THREADREPLAY_AVATARS", "https://faces.example/{hash}.png")
+    await start_bot()
+    seen = await replay(fake_discord, world, markup_seeds, "hn-41000001", "templated")
+    urls = {m.author_name: m.sent["avatar_url"] for m in seen}
+    assert set(urls) == {"lena", "marco"} and len(set(urls.values())) == 2
+    assert all(re.fullmatch(r"https://faces\.example/[0-9a-f]{32}\.png", u) for u in urls.values())

@@ -7,9 +7,9 @@ from pathlib import Path
 from bot import render
 from bot.replay.pacer import SlidingWindow
 from bot.replay.plan import (
+    CONTEXT_LINE_ROOM,
     DELETED_PLACEHOLDER,
     HIDDEN_SPAM_PLACEHOLDER,
-    CONTEXT_LINE_ROOM,
     SPAM_HEADER,
     Mode,
     Pace,
