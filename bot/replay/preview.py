@@ -51,8 +51,9 @@ def plan_text(
         lines.append(head)
         for k, part in enumerate(step.parts):
             body = part
-            if k == 0 and step.reply_to is not None:
-                body = f"{reply_line(names.get(step.reply_to, '?'), None)}\n{body}"
+            if k == 0 and (step.reply_to is not None or step.context):
+                parent = names.get(step.reply_to, "?") if step.reply_to is not None else None
+                body = f"{reply_line(parent, None, step.context)}\n{body}"
             if len(step.parts) > 1:
                 lines.append(f"  [message {k + 1}/{len(step.parts)}]")
             lines += ["  | " + line for line in body.split("\n")]
