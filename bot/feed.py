@@ -19,11 +19,10 @@ import discord
 from watchfiles import Change, awatch
 
 from bot import render
-from bot.replay.plan import Mode, Pace
 from bot.services import Services
 from storage import feed
 from storage.loader import SOURCE_SUFFIXES, load_source
-from storage.models import FileReport, LoadReport
+from storage.models import FileReport, LoadReport, Mode, Pace
 from storage.queries import get_article
 
 log = logging.getLogger(__name__)

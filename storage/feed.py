@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel
 
 from storage.db import Storage, utcnow
+from storage.models import Mode, Pace
 from storage.read import fetch_all, fetch_one
+
+#: A server's auto-replay setting: off, or the replay mode new articles get.
+AutoReplay = Literal["off", "threads", "single"]
 
 
 class GuildSettings(BaseModel):
@@ -13,8 +19,8 @@ class GuildSettings(BaseModel):
 
     guild_id: int
     announce_channel_id: int | None = None
-    auto_replay: str = "off"
-    pace: str = "fast"
+    auto_replay: AutoReplay = "off"
+    pace: Pace = Pace.fast
     include_spam: bool = False
     admin_role_id: int | None = None
     baseline_article_id: int = 0
@@ -41,8 +47,8 @@ class Queued(BaseModel):
     guild_id: int
     channel_id: int
     article_key: str
-    mode: str
-    pace: str
+    mode: Mode
+    pace: Pace
     include_spam: bool
     card_message_id: int | None
     container_thread_id: int | None

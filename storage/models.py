@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -11,6 +12,42 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 LoadStatus = Literal["added", "updated", "unchanged", "failed"]
 #: The markup a comment's `markup` is written in: HTML (Disqus, Hacker News) or Reddit's markdown.
 MarkupFormat = Literal["html", "markdown"]
+
+
+
+class Mode(StrEnum):
+    """Where a replayed discussion goes: a thread per top-level comment, or all in one thread."""
+
+    threads = "threads"
+    single = "single"
+
+
+class Pace(StrEnum):
+    """How fast a replay posts comments."""
+
+    fast = "fast"
+    steady = "steady"
+    natural = "natural"
+
+
+class ReplayState(StrEnum):
+    """Where a replay is in its life; running and paused ones are active (one per channel)."""
+
+    running = "running"
+    paused = "paused"
+    stopped = "stopped"
+    finished = "finished"
+    undone = "undone"
+
+
+class StepStatus(StrEnum):
+    """One replay step in the write-ahead ledger: not sent, being sent (read back after a crash),
+    or posted."""
+
+    pending = "pending"
+    sending = "sending"
+    done = "done"
+
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 

@@ -11,9 +11,8 @@ from pydantic import BaseModel
 
 from storage.db import Storage, utcnow
 from storage.errors import StorageError
+from storage.models import Mode, Pace, ReplayState, StepStatus
 from storage.read import fetch_all, fetch_one
-
-ACTIVE = ("running", "paused")
 
 
 class Replay(BaseModel):
@@ -25,10 +24,10 @@ class Replay(BaseModel):
     guild_id: int
     channel_id: int
     channel_kind: str
-    mode: str
-    pace: str
+    mode: Mode
+    pace: Pace
     include_spam: bool
-    state: str
+    state: ReplayState
     reason: str | None
     card_message_id: int | None
     card_posted: bool
@@ -50,7 +49,7 @@ class ReplayStep(BaseModel):
     in_thread: bool
     opens_thread: str | None
     reply_to_seq: int | None
-    status: str
+    status: StepStatus
     sending_part: int | None
     message_ids: list[int]
     location_id: int | None

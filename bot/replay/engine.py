@@ -16,11 +16,12 @@ import discord
 
 from bot import render
 from bot.replay.pacer import Pacer
-from bot.replay.plan import STEADY_INTERVAL, Pace, natural_delay, reply_line
+from bot.replay.plan import STEADY_INTERVAL, natural_delay, reply_line
 from bot.replay.webhooks import WebhookCache
 from storage import replays as ledger
 from storage.db import Storage
 from storage.feed import get_settings
+from storage.models import Pace
 from storage.replays import Replay, ReplayStep
 
 log = logging.getLogger(__name__)

@@ -13,12 +13,13 @@ import discord
 from bot.errors import UserError
 from bot.replay.engine import PLACEHOLDER, REFUSED, CardFactory, ReplayRunner
 from bot.replay.pacer import Pacer
-from bot.replay.plan import Mode, Pace, Plan, build_plan, estimate_seconds
+from bot.replay.plan import Plan, build_plan, estimate_seconds
 from bot.replay.webhooks import WebhookCache
 from storage import queries
 from storage import replays as ledger
 from storage.db import Storage
 from storage.errors import StorageError
+from storage.models import Mode, Pace
 from storage.replays import Replay
 
 log = logging.getLogger(__name__)

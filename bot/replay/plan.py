@@ -9,28 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from bot import avatars as faces
 from bot import markup, render
-from storage.models import Article, Comment
+from storage.models import Article, Comment, Mode, Pace
 from storage.words import plural
-
-
-class Mode(StrEnum):
-    """Where a discussion goes: one thread per top-level comment, or all of it in one thread."""
-
-    threads = "threads"
-    single = "single"
-
-
-class Pace(StrEnum):
-    """How fast comments are posted."""
-
-    fast = "fast"
-    steady = "steady"
-    natural = "natural"
-
 
 STEADY_INTERVAL = 3.0  # seconds between comments at pace steady
 NATURAL_WPM = 250  # reading speed behind pace natural...

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot import render
-from bot.replay.plan import Mode, Pace, Plan, reply_line
+from bot.replay.plan import Plan, reply_line
 from bot.terminal import terminal_safe
-from storage.models import Article
+from storage.models import Article, Mode, Pace
 from storage.words import plural
 
 

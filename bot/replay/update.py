@@ -16,9 +16,10 @@ import discord
 from bot import render
 from bot.errors import UserError
 from bot.replay.engine import ReplayRunner
-from bot.replay.plan import Mode, build_plan
+from bot.replay.plan import build_plan
 from storage import queries
 from storage import replays as ledger
+from storage.models import Mode
 from storage.replays import Replay, ReplayStep
 
 if TYPE_CHECKING:

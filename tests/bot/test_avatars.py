@@ -10,9 +10,9 @@ import pytest
 from pydantic import ValidationError
 
 from bot.avatars import NEUTRAL, avatar_url
-from bot.replay.plan import Mode, build_plan
+from bot.replay.plan import build_plan
 from bot.settings import Settings
-from storage.models import Article, Comment
+from storage.models import Article, Comment, Mode
 
 
 def comment(author: str, *, deleted: bool = False, index: int = 0) -> Comment:

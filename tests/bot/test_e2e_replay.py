@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot import render
-from bot.replay.plan import Mode, build_plan, reply_line
+from bot.replay.plan import build_plan, reply_line
+from storage.models import Mode
 from storage.parsers import parse_file
 from tests.bot.conftest import SEEDS, StartBot, World
 from tests.bot.replaykit import replayed, slash, wait_state, write_dump

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.replay.engine import PLACEHOLDER
-from bot.replay.plan import Pace, estimate_seconds
+from bot.replay.plan import estimate_seconds
 from bot.replay.preview import duration
+from storage.models import Pace
 from tests.bot.conftest import StartBot, World
 from tests.bot.replaykit import replay_states, replayed, slash, wait_state, write_dump
 from tests.fakediscord import FakeDiscord, P
