@@ -73,9 +73,10 @@ class Announcer:
 
     def start(self) -> None:
         """Start the feed loop (and the watcher) once the bot is ready."""
-        self.tasks.append(asyncio.create_task(self._run(), name="threadreplay-feed"))
+        spawn = self.services.supervisor.spawn
+        self.tasks.append(spawn("feed", self._run))
         if self.watch is not None:
-            self.tasks.append(asyncio.create_task(self._watch(), name="threadreplay-watch"))
+            self.tasks.append(spawn("watch", self._watch))
 
     async def stop(self) -> None:
         """Stop every task this announcer started."""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from bot.settings import Settings
+from bot.tasks import Supervisor
 from storage.db import Storage
 
 log = logging.getLogger(__name__)
@@ -18,7 +18,7 @@ class Services:
         self.settings = settings
         self.store = store
         self._users = 0
-        self.tasks: set[asyncio.Task[object]] = set()
+        self.supervisor = Supervisor(time_scale=settings.time_scale)  # every background task
 
     def acquire(self) -> None:
         """A cog starts using the services."""
@@ -29,9 +29,6 @@ class Services:
         self._users -= 1
         if self._users > 0:
             return
-        for task in list(self.tasks):
-            task.cancel()
-        if self.tasks:
-            await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.supervisor.stop()
         await self.store.close()
         log.info("storage %s closed", self.store.path)

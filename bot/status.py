@@ -89,5 +89,17 @@ async def status_text(
         lines.append(
             f"**Queued** in <#{item.channel_id}>: `{item.article_key}` ({item.mode}, {item.pace})"
         )
+    failures = sorted(services.supervisor.failures.values(), key=lambda f: f.when)
+    if owner:
+        lines += [
+            f"**Background task** {f.name} failed {plural(f.count, 'time')}, last:"
+            f" {render.escape(f.error)} (restarted; the log has the traceback)"
+            for f in failures
+        ]
+    elif failures:
+        lines.append(
+            f"**Background tasks**: {plural(sum(f.count for f in failures), 'failure')} so far,"
+            " each restarted (the bot's owners see why)"
+        )
     del manager  # the ledger is the source of truth; the manager adds nothing the ledger lacks
     return "\n".join(lines)
