@@ -18,7 +18,7 @@ from pathlib import Path
 import discord
 from watchfiles import Change, awatch
 
-from bot import render
+from bot import access, render
 from bot.services import Services
 from storage import feed
 from storage.loader import SOURCE_SUFFIXES, load_source
@@ -129,10 +129,10 @@ class Announcer:
         await self._start_queued()
 
     async def _card(self, key: str) -> tuple[discord.Embed, discord.ui.View] | None:
-        articles = self.bot.get_cog("Articles")
-        if articles is None:
+        cog = access.articles(self.bot)
+        if cog is None:
             return None
-        return await articles.card(key)  # type: ignore[attr-defined,no-any-return]
+        return await cog.card(key)
 
     async def _announce(self, item: feed.Pending) -> None:
         channel = self.bot.get_channel(item.channel_id)
@@ -231,10 +231,9 @@ class Announcer:
         )
 
     async def _start_queued(self) -> None:
-        replay = self.bot.get_cog("Replay")
-        if replay is None:
+        manager = access.replay_manager(self.bot)
+        if manager is None:
             return
-        manager = replay.manager  # type: ignore[attr-defined]
         busy: set[int] = set()
         for item in await feed.queued(self.store):
             if item.channel_id in busy or await manager.is_busy(item.channel_id):

@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot import access, render
 from bot.checks import is_owner, permissions_in, require_admin, require_owner
 from bot.errors import UserError, answer, handle_command_error
 from bot.feed import Announcer
@@ -57,8 +57,7 @@ class AdminCog(commands.Cog, name="ReplayAdmin"):
         return True
 
     def _announcer(self) -> Announcer | None:
-        cog = self.bot.get_cog("Feed")
-        return cog.announcer if cog is not None else None  # type: ignore[attr-defined,no-any-return]
+        return access.announcer(self.bot)
 
     async def cog_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
@@ -268,12 +267,11 @@ class AdminCog(commands.Cog, name="ReplayAdmin"):
     )
     async def status(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        replay = self.bot.get_cog("Replay")
         assert interaction.guild_id is not None  # guild_only group
         text = await status_text(
             self.services,
             self._announcer(),
-            replay.manager if replay else None,  # type: ignore[attr-defined]
+            access.replay_manager(self.bot),
             guild_id=interaction.guild_id,
             owner=await is_owner(self.bot, self.services.settings, interaction.user),
         )

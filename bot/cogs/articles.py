@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot import access, render
 from bot.checks import can_post
 from bot.errors import UserError, handle_command_error
 from bot.services import Services
@@ -165,7 +165,7 @@ class ArticlesCog(commands.Cog, name="Articles"):
 
     async def on_replay_button(self, interaction: discord.Interaction, article_id: int) -> None:
         """The card's "Replay discussion" button: handed to the replay cog, if it is loaded."""
-        replay = self.bot.get_cog("Replay")
+        replay = access.replay_cog(self.bot)
         if replay is None:
             raise UserError("Replaying is not available on this bot right now.")
-        await replay.start_from_card(interaction, article_id)  # type: ignore[attr-defined]
+        await replay.start_from_card(interaction, article_id)
