@@ -176,8 +176,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 async def _preview(args: argparse.Namespace, db: Path) -> int:
-    from bot.replay.plan import Mode, Pace, build_plan
+    from bot.replay.plan import build_plan
     from bot.replay.preview import plan_text
+    from storage.models import Mode, Pace
     from storage.queries import get_article
 
     async with await Storage.open(db) as store:
@@ -186,8 +187,19 @@ async def _preview(args: argparse.Namespace, db: Path) -> int:
         return _fail(
             f"no article with key {args.key!r} in {db} (load it first: threadreplay load FILE)"
         )
-    plan = build_plan(stored.article, Mode(args.mode), include_spam=args.include_spam)
+    plan = build_plan(
+        stored.article,
+        Mode(args.mode),
+        include_spam=args.include_spam,
+        avatars=_settings().avatars,
+    )
     sys.stdout.write(plan_text(stored.article, plan, Pace(args.pace)))
+    if args.html:
+        from bot.replay.page import replay_page
+
+        page = Path(args.html)
+        page.write_text(replay_page(stored, plan, Pace(args.pace)), "utf-8")  # noqa: ASYNC240 (the CLI's own loop, nothing else on it)
+        sys.stdout.write(f"The page of this replay is in {page} (open it in any browser).\n")
     return 0
 
 
@@ -308,6 +320,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--db", metavar="FILE", help="database file (default: THREADREPLAY_DB or threadreplay.db)"
+    )
+    p.add_argument(
+        "--html",
+        metavar="FILE",
+        help="also write one self-contained HTML page showing the replay as members will see it",
     )
     p.set_defaults(func=cmd_preview)
 

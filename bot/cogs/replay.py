@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from typing import Literal
 
@@ -16,13 +17,14 @@ from bot.cogs.articles import article_choices, resolve_article
 from bot.errors import UserError, answer, handle_command_error
 from bot.replay.engine import CardFactory
 from bot.replay.manager import ReplayManager
-from bot.replay.plan import Mode, Pace, build_plan
+from bot.replay.page import replay_page
+from bot.replay.plan import build_plan
 from bot.replay.preview import duration, plan_text
 from bot.replay.update import update_replay
 from bot.services import Services
 from storage import queries
 from storage import replays as ledger
-from storage.models import Article
+from storage.models import Mode, Pace, StoredArticle
 from storage.replays import Replay
 from storage.words import plural
 
@@ -41,9 +43,14 @@ NEEDED = (
 Target = discord.TextChannel | discord.ForumChannel
 
 
-def _plan_text(article: Article, mode: Mode, pace: Pace) -> str:
-    """`/replay plan`'s answer: the plan and its first three steps, escaped for Discord."""
-    return plan_text(article, build_plan(article, mode), pace, sample=3, discord=True)
+def _plan_answer(stored: StoredArticle, mode: Mode, pace: Pace, avatars: str) -> tuple[str, str]:
+    """`/replay plan`'s answer: the plan and its first three steps, escaped for Discord, and the
+    HTML page of the whole replay (as `threadreplay preview --html` writes it)."""
+    plan = build_plan(stored.article, mode, avatars=avatars)
+    return (
+        plan_text(stored.article, plan, pace, sample=3, discord=True),
+        replay_page(stored, plan, pace),
+    )
 
 
 class ReplayCog(commands.Cog, name="Replay"):
@@ -333,12 +340,19 @@ class ReplayCog(commands.Cog, name="Replay"):
         await interaction.response.defer(ephemeral=True, thinking=True)
         key = await self._key(article)
         stored = await queries.get_article(self.services.store, key)
-        assert stored is not None
-        text = await asyncio.to_thread(_plan_text, stored.article, Mode(mode), Pace(pace))
+        if stored is None:
+            raise UserError("That article is no longer stored.")
+        text, html_page = await asyncio.to_thread(
+            _plan_answer, stored, Mode(mode), Pace(pace), self.manager.avatars
+        )
         pages = render.split_text(text, render.MESSAGE_CONTENT)
-        for page in pages[:5]:
+        for n, page in enumerate(pages[:5]):
+            extra: dict[str, discord.File] = {}
+            if n == 0:
+                data = io.BytesIO(html_page.encode())
+                extra["file"] = discord.File(data, filename=f"replay-plan-{key}.html")
             await interaction.followup.send(
-                page, ephemeral=True, allowed_mentions=render.NO_MENTIONS
+                page, ephemeral=True, allowed_mentions=render.NO_MENTIONS, **extra
             )
         if len(pages) > 5:
             await answer(

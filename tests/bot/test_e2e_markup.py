@@ -181,3 +181,22 @@ async def test_avatars_none_posts_with_the_webhooks_own_face_and_a_template_is_f
     urls = {m.author_name: m.sent["avatar_url"] for m in seen}
     assert set(urls) == {"lena", "marco"} and len(set(urls.values())) == 2
     assert all(re.fullmatch(r"https://faces\.example/[0-9a-f]{32}\.png", u) for u in urls.values())
+
+
+async def test_replay_plan_attaches_the_page_of_the_replay(
+    fake_discord: FakeDiscord, world: World, start_bot: StartBot, markup_seeds: Path
+) -> None:
+    await start_bot()
+    result = await fake_discord.invoke(
+        "replay plan", {"article": "reddit-mk1"}, user_id=world.member, channel_id=world.channel
+    )
+    await result.wait_done()
+    first = result.message  # the first followup after "thinking…" edits that message (Discord)
+    assert first is not None and first.flags & (1 << 6)  # ephemeral, like the rest of the answer
+    [attachment] = first.attachments
+    assert attachment["filename"] == "replay-plan-reddit-mk1.html"
+    page = first.uploads[attachment["id"]].decode()
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page
+    for author in ("ben_okafor", "dev_ola", "quiet_kim"):
+        assert author in page
+    assert "41 points" in page and "https://gravatar.com/avatar/" in page

@@ -134,7 +134,9 @@ def apply_edit(world: World, msg: Message, body: dict[str, Any], *, files: list[
     if files or "attachments" in body:
         kept_ids = {str(a.get("id")) for a in body.get("attachments") or []}
         kept = [a for a in msg.attachments if a["id"] in kept_ids]
-        msg.attachments = kept + attachments(world, msg.channel_id, body, files)
+        added = attachments(world, msg.channel_id, body, files)
+        msg.attachments = kept + added
+        msg.uploads.update({a["id"]: f.data for a, f in zip(added, files, strict=True)})
     resolve_mentions(world, msg, msg.guild_id)
 
 

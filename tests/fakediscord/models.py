@@ -130,6 +130,7 @@ class Message:
     nonce: str | int | None = None
     interaction_id: int | None = None
     sent: dict[str, Any] = field(default_factory=dict)
+    uploads: dict[str, bytes] = field(default_factory=dict)  # attachment id -> the bytes sent
     edits: list[dict[str, Any]] = field(default_factory=list)
     deleted: bool = False
 
