@@ -71,8 +71,10 @@ class _TreeBuilder(HTMLParser):
         self.stack = [self.root]
         self.hidden = 0
         self.too_deep = 0
+        self.pending: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.flush()
         if tag in _HIDDEN:
             self.hidden += 1
             return
@@ -97,6 +99,7 @@ class _TreeBuilder(HTMLParser):
             self.hidden -= 1
 
     def handle_endtag(self, tag: str) -> None:
+        self.flush()
         if tag in _HIDDEN:
             self.hidden = max(0, self.hidden - 1)
         elif self.too_deep:
@@ -113,8 +116,16 @@ class _TreeBuilder(HTMLParser):
                 return
 
     def handle_data(self, data: str) -> None:
+        # html.parser hands text over in pieces ("<" apart from "@123>"): they are joined before
+        # the next tag, so escaping sees the whole run and no mention survives between pieces.
         if not self.hidden:
-            self.stack[-1].children.append(data)
+            self.pending.append(data)
+
+    def flush(self) -> None:
+        """Add the text read since the last tag as one piece."""
+        if self.pending:
+            self.stack[-1].children.append("".join(self.pending))
+            self.pending.clear()
 
 
 def _parse(html: str) -> _Node:
@@ -122,6 +133,7 @@ def _parse(html: str) -> _Node:
     try:
         builder.feed(html)
         builder.close()
+        builder.flush()
     except AssertionError:  # html.parser still asserts on a few malformed declarations
         return _Node("root", children=[_SPACES.sub(" ", re.sub(r"<[^>]*>", " ", html))])
     return builder.root

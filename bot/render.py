@@ -97,7 +97,7 @@ def code(text: str) -> str:
     text = " ".join(text.splitlines())
     if "`" not in text:
         return f"`{text}`"
-    fenced = text.replace("``", "`\u200b`")
+    fenced = re.sub("`(?=`)", "`\u200b", text)  # no two backticks in a row can close the span
     return f"`` {fenced} ``"
 
 
