@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import discord
 from discord.ext import commands
@@ -47,8 +48,9 @@ def permissions_in(
     """
     if channel.id == interaction.channel_id:
         return interaction.permissions
-    resolved = (interaction.data or {}).get("resolved", {})
-    data = resolved.get("channels", {}).get(str(channel.id))  # type: ignore[attr-defined]
+    payload: Any = interaction.data or {}  # Discord's JSON, as sent
+    resolved = payload.get("resolved") or {}
+    data = (resolved.get("channels") or {}).get(str(channel.id))
     if data is not None and "permissions" in data:
         return discord.Permissions(int(data["permissions"]))
     if isinstance(interaction.user, discord.Member):

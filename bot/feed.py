@@ -176,7 +176,7 @@ class Announcer:
                     guild_id=item.guild_id,
                     channel_id=channel.id,
                     article_key=item.key,
-                    mode="single" if forum else settings.auto_replay,
+                    mode=Mode.single if forum else Mode(settings.auto_replay),
                     pace=settings.pace,
                     include_spam=settings.include_spam,
                     card_message_id=message_id,

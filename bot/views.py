@@ -102,33 +102,35 @@ ReplayHandler = Callable[[discord.Interaction, int], Awaitable[None]]
 REPLAY_TEMPLATE = re.compile(r"threadreplay:replay:(?P<article_id>[0-9]{1,18})")
 
 
-def make_replay_button(
-    handler: ReplayHandler,
-) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
+class ReplayButtonBase(discord.ui.DynamicItem[discord.ui.Button[Any]], template=REPLAY_TEMPLATE):
+    """The card's button; its custom_id carries the article's id (see make_replay_button)."""
+
+    def __init__(self, article_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Replay discussion",
+                style=discord.ButtonStyle.primary,
+                emoji="💬",
+                custom_id=f"threadreplay:replay:{article_id}",
+            )
+        )
+        self.article_id = article_id
+
+
+def make_replay_button(handler: ReplayHandler) -> type[ReplayButtonBase]:
     """A persistent "Replay discussion" button class bound to `handler` (kept on the cog, not the bot).
 
     Dynamic items are matched by custom_id, so cards posted before a restart keep working.
     """
 
-    class ReplayButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=REPLAY_TEMPLATE):
-        """The card's button; its custom_id carries the article's id."""
-
-        def __init__(self, article_id: int) -> None:
-            super().__init__(
-                discord.ui.Button(
-                    label="Replay discussion",
-                    style=discord.ButtonStyle.primary,
-                    emoji="💬",
-                    custom_id=f"threadreplay:replay:{article_id}",
-                )
-            )
-            self.article_id = article_id
+    class ReplayButton(ReplayButtonBase, template=REPLAY_TEMPLATE):
+        """The button bound to this cog's handler."""
 
         @classmethod
         async def from_custom_id(
             cls,
             interaction: discord.Interaction,
-            item: discord.ui.Button[Any],
+            item: discord.ui.Item[Any],
             match: re.Match[str],
             /,
         ) -> ReplayButton:

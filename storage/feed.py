@@ -128,12 +128,15 @@ async def lower_baseline(store: Storage, guild_id: int) -> int:
             " (SELECT 1 FROM announcements n WHERE n.article_id = a.id AND n.guild_id = ?)",
             (row[0], guild_id),
         ) as cur:
-            return (await cur.fetchone())[0]  # type: ignore[index]
+            row = await cur.fetchone()
+    assert row is not None  # SELECT count(*) always answers
+    return int(row[0])
 
 
 async def data_version(store: Storage) -> int:
     """Changes when another connection (another process's loader) commits to the database."""
     row = await fetch_one(store.reader, "PRAGMA data_version")
+    assert row is not None  # the pragma always answers
     return int(row[0])
 
 

@@ -8,6 +8,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 from pydantic import BaseModel
@@ -78,7 +79,7 @@ _COMMENT_COLS = (
 )
 
 
-def _comment(row: sqlite3.Row | tuple) -> Comment:
+def _comment(row: sqlite3.Row | tuple[Any, ...]) -> Comment:
     """Build a Comment from a row selected with _COMMENT_COLS."""
     return Comment(
         index=row[0],
@@ -115,7 +116,9 @@ async def get_article(store: Storage, key: str) -> StoredArticle | None:
     return await asyncio.to_thread(_stored_article, row, rows)
 
 
-def _stored_article(row: sqlite3.Row | tuple, rows: list) -> StoredArticle:
+def _stored_article(
+    row: sqlite3.Row | tuple[Any, ...], rows: list[tuple[Any, ...]]
+) -> StoredArticle:
     comments = [_comment(r) for r in rows]
     article = Article(
         key=row[1],
@@ -257,22 +260,35 @@ def _fts_search(table: str, columns: str, joins: str) -> _FtsSearch:
     )
 
 
-async def _run_fts(db: aiosqlite.Connection, search: _FtsSearch, query: str, limit: int) -> list:
+async def _run_fts(
+    db: aiosqlite.Connection, search: _FtsSearch, query: str, limit: int
+) -> list[tuple[Any, ...]]:
     """The best `limit` matches of a broad query are its newest; of any other, the best ranked."""
     broad = bool(await db.execute_fetchall(search.probe, {"query": query, "broad": RANKED_MAX}))
-    return list(
-        await db.execute_fetchall(
-            search.newest if broad else search.ranked, {"query": query, "limit": limit}
-        )
+    rows = await db.execute_fetchall(
+        search.newest if broad else search.ranked, {"query": query, "limit": limit}
     )
+    return [tuple(row) for row in rows]
 
 
-async def _fts(store: Storage, search: _FtsSearch, query: str, limit: int) -> list[tuple]:
+# How FTS5 words a query it cannot read: "fts5: syntax error near …", "unterminated string",
+# "no such column: x" (a `x:` column filter), "unknown special query", "malformed MATCH expression".
+_FTS_SYNTAX = ("fts5:", "syntax error", "unterminated string", "no such column", "malformed match")
+
+
+def is_fts_syntax_error(exc: sqlite3.OperationalError) -> bool:
+    """True when SQLite refused an FTS5 query for its syntax (and nothing else)."""
+    message = str(exc).casefold()
+    return any(words in message for words in _FTS_SYNTAX) or "special query" in message
+
+
+async def _fts(store: Storage, search: _FtsSearch, query: str, limit: int) -> list[tuple[Any, ...]]:
     """Run an FTS query as typed; if it is not valid FTS5 syntax, search its plain words instead."""
     try:
         return await _run_fts(store.searcher, search, query, limit)
-    except sqlite3.OperationalError:
-        pass  # FTS5 reports bad syntax in many words ("unterminated string", "no such column", ...)
+    except sqlite3.OperationalError as exc:
+        if not is_fts_syntax_error(exc):
+            raise  # a locked or broken database is not a query to retry as plain words
     plain = plain_query(query)
     if not plain:
         return []
@@ -324,7 +340,9 @@ async def search(store: Storage, query: str, *, limit: int = 10) -> list[SearchH
     return await asyncio.to_thread(_hits, articles, comments, query_terms(query))
 
 
-def _hits(articles: list[tuple], comments: list[tuple], terms: Terms) -> list[SearchHit]:
+def _hits(
+    articles: list[tuple[Any, ...]], comments: list[tuple[Any, ...]], terms: Terms
+) -> list[SearchHit]:
     return [
         SearchHit(
             key=r[0], title=r[1], author=None, position=None, snippet=_snippet_of(r[2], r[3], terms)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 from pydantic import BaseModel
@@ -68,11 +69,11 @@ _STEP_COLS = (
 )
 
 
-def _replay(row: tuple) -> Replay:
+def _replay(row: tuple[Any, ...]) -> Replay:
     return Replay(**dict(zip([c.strip() for c in _REPLAY_COLS.split(",")], row, strict=True)))
 
 
-def _step(row: tuple) -> ReplayStep:
+def _step(row: tuple[Any, ...]) -> ReplayStep:
     data = dict(zip([c.strip() for c in _STEP_COLS.split(",")], row, strict=True))
     data["parts"] = json.loads(data["parts"])
     data["message_ids"] = json.loads(data["message_ids"])

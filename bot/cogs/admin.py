@@ -45,7 +45,7 @@ class AdminCog(commands.Cog, name="ReplayAdmin"):
     async def cog_unload(self) -> None:
         await self.services.release()
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
         # Checked at run time too: default_permissions only hides the group and a server can change it.
         extra: list[int] = []
         if interaction.guild_id is not None:

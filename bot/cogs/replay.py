@@ -347,12 +347,13 @@ class ReplayCog(commands.Cog, name="Replay"):
         )
         pages = render.split_text(text, render.MESSAGE_CONTENT)
         for n, page in enumerate(pages[:5]):
-            extra: dict[str, discord.File] = {}
-            if n == 0:
-                data = io.BytesIO(html_page.encode())
-                extra["file"] = discord.File(data, filename=f"replay-plan-{key}.html")
+            attached = (
+                discord.File(io.BytesIO(html_page.encode()), filename=f"replay-plan-{key}.html")
+                if n == 0
+                else discord.utils.MISSING
+            )
             await interaction.followup.send(
-                page, ephemeral=True, allowed_mentions=render.NO_MENTIONS, **extra
+                page, ephemeral=True, allowed_mentions=render.NO_MENTIONS, file=attached
             )
         if len(pages) > 5:
             await answer(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import aiohttp
 import discord
@@ -21,14 +21,14 @@ from bot.replay.webhooks import WebhookCache
 from storage import replays as ledger
 from storage.db import Storage
 from storage.feed import get_settings
-from storage.models import Pace
+from storage.models import Pace, StepStatus
 from storage.replays import Replay, ReplayStep
 
 log = logging.getLogger(__name__)
 
 MAX_TRANSIENT_RETRIES = 5
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0)
-THREAD_ARCHIVE_MINUTES = 1440
+THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
 THREAD_ALREADY_CREATED = 160004  # "A thread has already been created for this message"
 MAX_ACTIVE_THREADS = 160006  # "Maximum number of active threads reached"
 UNKNOWN_WEBHOOK = 10015
@@ -191,6 +191,7 @@ class ReplayRunner:
     async def _post_card(self) -> None:
         """Post the article card in the channel, adopting one posted before a crash if there is one."""
         channel = await self.parent_channel()
+        assert isinstance(channel, discord.TextChannel)  # a forum's card starts its post instead
         embed, view = await self.card()
         if (
             self.replay.card_posted
@@ -281,7 +282,7 @@ class ReplayRunner:
             try:
                 if step.status == "sending":
                     ids += await self._reconcile(step, location, ids)
-                    step.status = "pending"
+                    step.status = StepStatus.pending
                     await ledger.step_posted(
                         self.store, self.replay.id, step.seq, ids, done=len(ids) == len(step.parts)
                     )
@@ -291,7 +292,7 @@ class ReplayRunner:
                     step.message_ids = list(ids)
                     done = len(ids) == len(step.parts)
                     await ledger.step_posted(self.store, self.replay.id, step.seq, ids, done=done)
-                    step.status = "done" if done else "pending"
+                    step.status = StepStatus.done if done else StepStatus.pending
                 break
             except Transient as exc:
                 if attempt == MAX_TRANSIENT_RETRIES:
@@ -300,7 +301,7 @@ class ReplayRunner:
                     ) from None
                 log.info("replay %s: transient error (%s), retrying", self.replay.id, exc)
                 await self.pacer.sleep(BACKOFF[attempt])
-        step.status, step.message_ids, step.location_id = "done", ids, location
+        step.status, step.message_ids, step.location_id = StepStatus.done, ids, location
         if step.opens_thread and step.thread_id is None:
             step.thread_id = await self._open_thread_from(
                 ids[0], step.opens_thread, fallback=f"Replies to {step.username}"
@@ -318,13 +319,11 @@ class ReplayRunner:
         hook = await self._call(
             self.webhooks.get(parent)
         )  # before pacing: finding it is requests too
-        kwargs: dict[str, object] = {}
-        if location != parent.id:
-            kwargs["thread"] = discord.Object(location)
+        thread = discord.Object(location) if location != parent.id else discord.utils.MISSING
         try:
             async with self.pacer.webhook_message(parent.id):
                 await ledger.step_sending(self.store, self.replay.id, step.seq, part, location)
-                step.status, step.location_id = "sending", location
+                step.status, step.location_id = StepStatus.sending, location
                 message = await self._call(
                     hook.send(
                         content,
@@ -333,7 +332,7 @@ class ReplayRunner:
                         suppress_embeds=not self.link_previews,
                         wait=True,
                         allowed_mentions=render.NO_MENTIONS,
-                        **kwargs,  # type: ignore[arg-type]
+                        thread=thread,
                     )
                 )
         except discord.NotFound as exc:
@@ -354,7 +353,11 @@ class ReplayRunner:
         """Ids of this step's parts that reached Discord although the ledger did not learn of them."""
         after = max(
             [m for s in self.steps if s.location_id == location for m in s.message_ids]
-            + ([self.replay.card_message_id] if location == self.replay.channel_id else [])
+            + (
+                [self.replay.card_message_id]
+                if location == self.replay.channel_id and self.replay.card_message_id
+                else []
+            )
             + [location if location != self.replay.channel_id else 0],
             default=0,
         )

@@ -7,7 +7,7 @@ same steps and the ledger only needs to record what was posted for each step.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot import avatars as faces
@@ -38,12 +38,15 @@ def webhook_name(author: str) -> str:
     """A webhook username Discord accepts: 1-80 chars, no "discord"/"clyde", not everyone/here."""
     name = " ".join(author.split()) or FALLBACK_NAME
     for word, lookalike in _LOOKALIKE.items():
-        name = re.sub(
-            word, lambda m, w=lookalike: _same_case(m.group(0), w), name, flags=re.IGNORECASE
-        )
+        name = re.sub(word, _keep_case(lookalike), name, flags=re.IGNORECASE)
     if name.casefold() in _RESERVED:
         name = f"{name} (commenter)"
     return render.clip(name, render.WEBHOOK_USERNAME)
+
+
+def _keep_case(lookalike: str) -> Callable[[re.Match[str]], str]:
+    """A re.sub replacement: `lookalike` in the letter case of the word it replaces."""
+    return lambda m: _same_case(m.group(0), lookalike)
 
 
 def _same_case(original: str, replacement: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import codecs
 import io
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Literal
 
@@ -115,7 +115,7 @@ def parse_any(
             return [_parse_text(data, path, key, strict)]
 
 
-def iter_file(path: Path, *, strict: bool = False) -> Iterator[Article]:
+def iter_file(path: Path, *, strict: bool = False) -> Generator[Article, None, None]:
     """Every article of a file on disk, one at a time: a Disqus export is streamed, never read whole.
 
     Raises ParseError before yielding the first article if the file is malformed.

@@ -8,12 +8,15 @@ import re
 from storage.errors import ParseError
 from storage.models import ParseWarning
 
+
 # A few bytes (0x81, 0x8D, 0x8F, 0x90, 0x9D) have no Windows-1252 character; keep them as their
 # Latin-1 code points instead of failing or replacing them, so no input byte is ever lost.
-codecs.register_error(
-    "threadreplay-latin1",
-    lambda exc: (exc.object[exc.start : exc.end].decode("latin-1"), exc.end),  # type: ignore[union-attr]
-)
+def _latin1(exc: UnicodeError) -> tuple[str, int]:
+    assert isinstance(exc, UnicodeDecodeError)  # registered for decoding only
+    return exc.object[exc.start : exc.end].decode("latin-1"), exc.end
+
+
+codecs.register_error("threadreplay-latin1", _latin1)
 
 _SNIFF = 8192
 _TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b")

@@ -225,7 +225,7 @@ MAX_ITEM_ELEMENTS = 1000
 
 def scan(stream: BinaryIO, path: str, spool: Spool) -> None:
     """Pass 1: stream the XML into the spool, one top-level element at a time; ParseError if bad."""
-    parser = ET.XMLPullParser(events=("start", "end"))
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
     line = 1
     depth = 0
     start_line = 0
@@ -244,7 +244,10 @@ def scan(stream: BinaryIO, path: str, spool: Spool) -> None:
                 started = True
                 chunk = chunk[len(chunk) - len(stripped) :]
             parser.feed(chunk)
-            for event, el in parser.read_events():
+            for event_and_element in parser.read_events():
+                # Only start/end events were asked for: each carries an element.
+                event, el = event_and_element  # type: ignore[misc]  # typeshed: (str, str) too
+                assert isinstance(el, ET.Element)
                 if event == "start":
                     depth += 1
                     elements += 1
