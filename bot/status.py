@@ -33,7 +33,9 @@ async def status_text(
         p.stat().st_size for p in store.path.parent.glob(store.path.name + "*") if p.is_file()
     )
     async with store.reader.execute("SELECT count(*) FROM comments") as cur:
-        comments = (await cur.fetchone())[0]  # type: ignore[index]
+        row_ = await cur.fetchone()
+        assert row_ is not None  # count(*) and RETURNING always answer
+        comments = row_[0]
     lines = []
     if announcer is not None:
         lines.append(f"**Up** {duration(time.monotonic() - announcer.started)}")

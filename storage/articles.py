@@ -99,7 +99,9 @@ async def save_article(
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (*values, article.key, now, now),
             ) as cur:
-                article_id = (await cur.fetchone())[0]  # type: ignore[index]
+                row_ = await cur.fetchone()
+                assert row_ is not None  # count(*) and RETURNING always answer
+                article_id = row_[0]
             await db.executemany(
                 _INSERT_COMMENT, [comment_row(article_id, c) for c in article.comments]
             )

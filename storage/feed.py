@@ -87,7 +87,9 @@ async def save_settings(store: Storage, settings: GuildSettings) -> GuildSetting
         baseline = old[1] if old else 0
         if settings.announce_channel_id is not None and (old is None or old[0] is None):
             async with db.execute("SELECT coalesce(max(id), 0) FROM articles") as cur:
-                baseline = (await cur.fetchone())[0]  # type: ignore[index]
+                row_ = await cur.fetchone()
+                assert row_ is not None  # count(*) and RETURNING always answer
+                baseline = row_[0]
         saved = settings.model_copy(update={"baseline_article_id": baseline})
         await db.execute(
             f"INSERT INTO guild_settings ({_SETTINGS_COLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"

@@ -14,7 +14,6 @@ LoadStatus = Literal["added", "updated", "unchanged", "failed"]
 MarkupFormat = Literal["html", "markdown"]
 
 
-
 class Mode(StrEnum):
     """Where a replayed discussion goes: a thread per top-level comment, or all in one thread."""
 

@@ -92,7 +92,9 @@ async def create_replay(
                 f"INSERT INTO replays ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) RETURNING id",
                 (*fields.values(), "running", now, now),
             ) as cur:
-                replay_id = (await cur.fetchone())[0]  # type: ignore[index]
+                row_ = await cur.fetchone()
+                assert row_ is not None  # count(*) and RETURNING always answer
+                replay_id = row_[0]
             await _insert_steps(db, replay_id, steps)
     except sqlite3.IntegrityError as exc:
         raise StorageError("a replay is already running or paused in this channel") from exc

@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot import access, render
 from bot.checks import is_admin, permissions_in
 from bot.cogs.articles import article_choices, resolve_article
 from bot.errors import UserError, answer, handle_command_error
@@ -101,10 +101,10 @@ class ReplayCog(commands.Cog, name="Replay"):
 
     def _card_factory(self, replay: Replay) -> CardFactory:
         async def card() -> tuple[discord.Embed, discord.ui.View]:
-            articles = self.bot.get_cog("Articles")
+            articles = access.articles(self.bot)
             if articles is None:
                 raise UserError("The article commands are not loaded.")
-            return await articles.card(replay.article_key)  # type: ignore[attr-defined,no-any-return]
+            return await articles.card(replay.article_key)
 
         return card
 

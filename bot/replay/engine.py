@@ -147,17 +147,19 @@ class ReplayRunner:
 
     async def _channel(self, channel_id: int) -> discord.abc.GuildChannel | discord.Thread:
         found = self.client.get_channel(channel_id)
-        if found is not None:
-            return found  # type: ignore[return-value]
-        try:
-            await self.pacer.request()
-            return await self.client.fetch_channel(channel_id)  # type: ignore[return-value]
-        except discord.NotFound:
-            raise PauseReplay("the channel or thread was deleted") from None
-        except discord.Forbidden:
-            raise PauseReplay(
-                "the bot can no longer see the channel (View Channel was removed)"
-            ) from None
+        if found is None:
+            try:
+                await self.pacer.request()
+                found = await self.client.fetch_channel(channel_id)
+            except discord.NotFound:
+                raise PauseReplay("the channel or thread was deleted") from None
+            except discord.Forbidden:
+                raise PauseReplay(
+                    "the bot can no longer see the channel (View Channel was removed)"
+                ) from None
+        if not isinstance(found, discord.abc.GuildChannel | discord.Thread):
+            raise PauseReplay("the channel is not a server channel")  # replays live in servers
+        return found
 
     async def parent_channel(self) -> discord.TextChannel | discord.ForumChannel:
         channel = await self._channel(self.replay.channel_id)

@@ -176,7 +176,7 @@ class _Parser:
     def open_comment(self, i: int, stack: list[_Open]) -> _Open:
         """Start the comment whose header is line i, attached to the nearest shallower comment."""
         indent = _indent(self.lines[i])
-        author = _HEADER.match(self.lines[i].strip(" \t\u00a0\u2002\u2003\u2009"))["author"]  # type: ignore[index]
+        author = _HEADER.match(self.lines[i].strip(" \t\u00a0\u2002\u2003\u2009"))["author"]  # type: ignore[index]  # the line matched _HEADER when it was classified
         author = author.strip()
         if len(author) > MAX_AUTHOR:
             self.warn(
