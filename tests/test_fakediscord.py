@@ -23,6 +23,12 @@ class World:
         self.forum = fake.add_forum_channel(self.guild, "articles", tags=["news"])
 
 
+@pytest.fixture
+def world(fake_discord: FakeDiscord) -> World:
+    """The guild, text channel and forum most tests use."""
+    return World(fake_discord)
+
+
 def new_client() -> discord.Client:
     """A plain client with default (non-privileged) intents."""
     return discord.Client(intents=discord.Intents.default())
@@ -108,9 +114,8 @@ async def test_login_with_bad_token_raises_login_failure(fake_discord: FakeDisco
 
 
 async def test_ready_and_guild_create_fill_the_client_cache(
-    fake_discord: FakeDiscord, discord_client: Connect[discord.Client]
+    fake_discord: FakeDiscord, world: World, discord_client: Connect[discord.Client]
 ) -> None:
-    world = World(fake_discord)
     client = await discord_client(new_client())
     guild = client.get_guild(world.guild)
     assert client.user is not None and client.user.id == fake_discord.app_id
@@ -122,9 +127,8 @@ async def test_ready_and_guild_create_fill_the_client_cache(
 
 
 async def test_reconnect_request_resumes_and_replays_missed_events(
-    fake_discord: FakeDiscord, discord_client: Connect[discord.Client]
+    fake_discord: FakeDiscord, world: World, discord_client: Connect[discord.Client]
 ) -> None:
-    world = World(fake_discord)
     client = await discord_client(new_client())
     fake_discord.request_reconnect()
     late = fake_discord.add_text_channel(world.guild, "created-during-reconnect")
@@ -152,9 +156,8 @@ async def test_invalid_session_makes_the_client_identify_again(
 
 # ----- messages, limits and permissions ----------------------------------------------------
 async def test_send_stores_message_and_rejects_2001_characters(
-    fake_discord: FakeDiscord, discord_client: Connect[discord.Client]
+    fake_discord: FakeDiscord, world: World, discord_client: Connect[discord.Client]
 ) -> None:
-    world = World(fake_discord)
     client = await discord_client(new_client())
     channel = client.get_channel(world.channel)
     assert isinstance(channel, discord.TextChannel)
@@ -177,9 +180,8 @@ async def test_send_stores_message_and_rejects_2001_characters(
 
 
 async def test_embed_limits_and_empty_message_are_refused(
-    fake_discord: FakeDiscord, discord_client: Connect[discord.Client]
+    fake_discord: FakeDiscord, world: World, discord_client: Connect[discord.Client]
 ) -> None:
-    world = World(fake_discord)
     client = await discord_client(new_client())
     channel = client.get_channel(world.channel)
     assert isinstance(channel, discord.TextChannel)
@@ -228,9 +230,8 @@ async def test_unannounced_webhook_channel_limit_answers_shared_429(
 
 
 async def test_missing_send_messages_gives_403_50013(
-    fake_discord: FakeDiscord, discord_client: Connect[discord.Client]
+    fake_discord: FakeDiscord, world: World, discord_client: Connect[discord.Client]
 ) -> None:
-    world = World(fake_discord)
     client = await discord_client(new_client())
     channel = client.get_channel(world.channel)
     assert isinstance(channel, discord.TextChannel)
@@ -242,9 +243,8 @@ async def test_missing_send_messages_gives_403_50013(
 
 
 async def test_injected_faults_and_unknown_routes_are_recorded(
-    fake_discord: FakeDiscord, discord_client: Connect[discord.Client]
+    fake_discord: FakeDiscord, world: World, discord_client: Connect[discord.Client]
 ) -> None:
-    world = World(fake_discord)
     client = await discord_client(new_client())
     channel = client.get_channel(world.channel)
     assert isinstance(channel, discord.TextChannel)
@@ -276,9 +276,8 @@ def test_faults_skip_interaction_replies_unless_asked() -> None:
 
 # ----- threads, forums and webhooks ----------------------------------------------------------
 async def test_webhook_send_into_thread_uses_thread_id(
-    fake_discord: FakeDiscord, discord_client: Connect[discord.Client]
+    fake_discord: FakeDiscord, world: World, discord_client: Connect[discord.Client]
 ) -> None:
-    world = World(fake_discord)
     client = await discord_client(new_client())
     channel = client.get_channel(world.channel)
     assert isinstance(channel, discord.TextChannel)
@@ -298,9 +297,8 @@ async def test_webhook_send_into_thread_uses_thread_id(
 
 
 async def test_forum_post_and_admin_deletion_reach_the_client(
-    fake_discord: FakeDiscord, discord_client: Connect[discord.Client]
+    fake_discord: FakeDiscord, world: World, discord_client: Connect[discord.Client]
 ) -> None:
-    world = World(fake_discord)
     client = await discord_client(new_client())
     forum = client.get_channel(world.forum)
     assert isinstance(forum, discord.ForumChannel)
