@@ -13,7 +13,7 @@ import discord
 from bot.errors import UserError
 from bot.replay.engine import PLACEHOLDER, REFUSED, CardFactory, ReplayRunner
 from bot.replay.pacer import Pacer
-from bot.replay.plan import Plan, build_plan, estimate_seconds
+from bot.replay.plan import Plan, build_plan, estimate_seconds, ledger_row
 from bot.replay.webhooks import WebhookCache
 from storage import queries
 from storage import replays as ledger
@@ -47,19 +47,7 @@ def plan_steps(plan: Plan) -> list[dict[str, object]]:
     """A plan as ledger rows (frozen when the replay starts)."""
     seq_of = {s.comment.index: s.seq for s in plan.steps}
     return [
-        {
-            "seq": s.seq,
-            "comment_index": s.comment.index,
-            "comment_key": s.comment.key,
-            "username": s.username,
-            "parts": list(s.parts),
-            "root_seq": seq_of[s.root],
-            "in_thread": s.in_thread,
-            "opens_thread": s.opens_thread,
-            "reply_to_seq": seq_of.get(s.reply_to) if s.reply_to is not None else None,
-            "avatar_url": s.avatar_url,
-            "context": s.context,
-        }
+        ledger_row(s, s.seq, seq_of[s.root], seq_of[s.reply_to] if s.reply_to is not None else None)
         for s in plan.steps
     ]
 

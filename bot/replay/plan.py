@@ -180,6 +180,23 @@ def reply_line(author: str | None, url: str | None, context: str | None = None) 
     return f"-# ↳ replying to **{name}**{tail}"
 
 
+def ledger_row(step: Step, seq: int, root_seq: int, reply_to_seq: int | None) -> dict[str, object]:
+    """One planned step as the ledger's row (the only place rows are built from steps)."""
+    return {
+        "seq": seq,
+        "comment_index": step.comment.index,
+        "comment_key": step.comment.key,
+        "username": step.username,
+        "parts": list(step.parts),
+        "root_seq": root_seq,
+        "in_thread": step.in_thread,
+        "opens_thread": step.opens_thread,
+        "reply_to_seq": reply_to_seq,
+        "avatar_url": step.avatar_url,
+        "context": step.context,
+    }
+
+
 def build_plan(
     article: Article, mode: Mode, *, include_spam: bool = False, avatars: str = faces.GENERATED
 ) -> Plan:

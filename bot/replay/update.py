@@ -16,7 +16,7 @@ import discord
 from bot import render
 from bot.errors import UserError
 from bot.replay.engine import ReplayRunner
-from bot.replay.plan import build_plan
+from bot.replay.plan import build_plan, ledger_row
 from storage import queries
 from storage import replays as ledger
 from storage.models import Mode
@@ -89,23 +89,8 @@ async def update_replay(manager: ReplayManager, replay: Replay) -> UpdateReport:
         root_key = index_key[step.root]
         old = by_key.get(key)
         if old is None:
-            added.append(
-                {
-                    "seq": seq_of[key],
-                    "comment_index": step.comment.index,
-                    "comment_key": key,
-                    "username": step.username,
-                    "parts": list(step.parts),
-                    "root_seq": seq_of[root_key],
-                    "in_thread": step.in_thread,
-                    "opens_thread": step.opens_thread,
-                    "reply_to_seq": seq_of[index_key[step.reply_to]]
-                    if step.reply_to is not None
-                    else None,
-                    "avatar_url": step.avatar_url,
-                    "context": step.context,
-                }
-            )
+            reply_to = seq_of[index_key[step.reply_to]] if step.reply_to is not None else None
+            added.append(ledger_row(step, seq_of[key], seq_of[root_key], reply_to))
             continue
         opens = old.opens_thread or step.opens_thread  # a top-level comment that now has replies
         if list(step.parts) != old.parts:
