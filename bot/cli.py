@@ -179,10 +179,11 @@ async def _preview(args: argparse.Namespace, db: Path) -> int:
     from bot.replay.plan import build_plan
     from bot.replay.preview import plan_text
     from storage.models import Mode, Pace
-    from storage.queries import get_article
+    from storage.queries import article_counts, get_article
 
     async with await Storage.open(db) as store:
         stored = await get_article(store, args.key)
+        counts = await article_counts(store, stored.id) if stored is not None else None
     if stored is None:
         return _fail(
             f"no article with key {args.key!r} in {db} (load it first: threadreplay load FILE)"
@@ -193,18 +194,23 @@ async def _preview(args: argparse.Namespace, db: Path) -> int:
         include_spam=args.include_spam,
         avatars=_settings().avatars,
     )
-    sys.stdout.write(plan_text(stored.article, plan, Pace(args.pace)))
-    if args.html:
+    page = Path(args.html) if args.html else None
+    if page is not None:
         from bot.replay.page import replay_page
 
-        page = Path(args.html)
-        page.write_text(replay_page(stored, plan, Pace(args.pace)), "utf-8")  # noqa: ASYNC240 (the CLI's own loop, nothing else on it)
+        try:  # written first: a page that cannot be written is reported before any output
+            page.write_text(replay_page(stored, plan, Pace(args.pace), counts), "utf-8")
+        except OSError as exc:
+            return _fail(f"cannot write {page}: {exc.strerror or exc}")
+    sys.stdout.write(plan_text(stored.article, plan, Pace(args.pace)))
+    if page is not None:
         sys.stdout.write(f"The page of this replay is in {page} (open it in any browser).\n")
     return 0
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    """`threadreplay preview KEY [--mode …]`: the replay plan and every message, without Discord."""
+    """`threadreplay preview KEY [--mode …] [--html FILE]`: the replay plan and every message,
+    without Discord (and, with --html, as a page)."""
     db = Path(args.db) if args.db else _settings().db
     if not db.exists():
         return _fail(
@@ -313,8 +319,18 @@ def build_parser() -> argparse.ArgumentParser:
         "preview", help="show what a replay of an article will post, without Discord"
     )
     p.add_argument("key", metavar="KEY", help="the article's key (see threadreplay load's report)")
-    p.add_argument("--mode", choices=["threads", "single"], default="threads")
-    p.add_argument("--pace", choices=["fast", "steady", "natural"], default="fast")
+    p.add_argument(
+        "--mode",
+        choices=["threads", "single"],
+        default="threads",
+        help="threads: a thread per top-level comment; single: all in one thread (default: threads)",
+    )
+    p.add_argument(
+        "--pace",
+        choices=["fast", "steady", "natural"],
+        default="fast",
+        help="the pace the time estimate is for (default: fast)",
+    )
     p.add_argument(
         "--include-spam", action="store_true", help="show spam comments (under a spoiler)"
     )
@@ -324,7 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--html",
         metavar="FILE",
-        help="also write one self-contained HTML page showing the replay as members will see it",
+        help="also write the replay as one self-contained HTML page (the card, every thread and"
+        " message with its avatar, name, reply line and formatting, the warnings); it opens"
+        " offline in any browser, only the avatars load from their service",
     )
     p.set_defaults(func=cmd_preview)
 

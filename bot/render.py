@@ -87,7 +87,7 @@ def escape(text: str) -> str:
     out.append(_escape_plain(text[pos:]))
     text = _RAW_MENTION.sub(r"\\<", "".join(out))
     # A "||" inside a bare link must not close a spoiler.
-    text = text.replace("||", "|\u200b|")
+    text = re.sub(r"\|(?=\|)", "|\u200b", text)  # no two pipes in a row, however many there are
     return _MASS_MENTION.sub("@\u200b", text)
 
 

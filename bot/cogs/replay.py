@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import re
 from typing import Literal
 
 import discord
@@ -43,14 +44,21 @@ NEEDED = (
 Target = discord.TextChannel | discord.ForumChannel
 
 
-def _plan_answer(stored: StoredArticle, mode: Mode, pace: Pace, avatars: str) -> tuple[str, str]:
+def _plan_answer(
+    stored: StoredArticle, mode: Mode, pace: Pace, avatars: str, counts: queries.ArticleCounts
+) -> tuple[str, bytes]:
     """`/replay plan`'s answer: the plan and its first three steps, escaped for Discord, and the
     HTML page of the whole replay (as `threadreplay preview --html` writes it)."""
     plan = build_plan(stored.article, mode, avatars=avatars)
     return (
         plan_text(stored.article, plan, pace, sample=3, discord=True),
-        replay_page(stored, plan, pace),
+        replay_page(stored, plan, pace, counts).encode(),
     )
+
+
+def _page_name(key: str) -> str:
+    """The attached page's file name: `replay-plan-<key>.html`, with only safe characters."""
+    return f"replay-plan-{re.sub(r'[^A-Za-z0-9._-]', '_', key)[:80]}.html"
 
 
 class ReplayCog(commands.Cog, name="Replay"):
@@ -342,14 +350,21 @@ class ReplayCog(commands.Cog, name="Replay"):
         stored = await queries.get_article(self.services.store, key)
         if stored is None:
             raise UserError("That article is no longer stored.")
+        counts = await queries.article_counts(self.services.store, stored.id)
         text, html_page = await asyncio.to_thread(
-            _plan_answer, stored, Mode(mode), Pace(pace), self.manager.avatars
+            _plan_answer, stored, Mode(mode), Pace(pace), self.manager.avatars, counts
         )
+        limit = interaction.guild.filesize_limit if interaction.guild else 10 * 1024 * 1024
+        if len(html_page) > limit:  # Discord would refuse the whole answer
+            text = (
+                f"The page of this replay is too large to attach ({len(html_page):,} bytes):"
+                f" `threadreplay preview {key} --html FILE` writes it.\n{text}"
+            )
         pages = render.split_text(text, render.MESSAGE_CONTENT)
         for n, page in enumerate(pages[:5]):
             attached = (
-                discord.File(io.BytesIO(html_page.encode()), filename=f"replay-plan-{key}.html")
-                if n == 0
+                discord.File(io.BytesIO(html_page), filename=_page_name(key))
+                if n == 0 and len(html_page) <= limit
                 else discord.utils.MISSING
             )
             await interaction.followup.send(

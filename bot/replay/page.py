@@ -15,6 +15,7 @@ import html
 import re
 from datetime import UTC, datetime
 
+from bot import render
 from bot.replay.plan import Plan, reply_line
 from bot.replay.preview import duration
 from storage.models import Article, Mode, Pace, StoredArticle
@@ -25,16 +26,17 @@ _FENCE = re.compile(r"^```([A-Za-z0-9_+#-]*)\s*$")
 _HEADING = re.compile(r"^(#{1,3}) (.*)$")
 _LIST_ITEM = re.compile(r"^([-*]|(\d{1,9})\.) (.*)$")
 _LINE_MARKER = re.compile(r"^(?:> )*(?:-# |\s*(?:[-*]|\d+\.) )?(?:#{1,3} )?")
-_NOT_MARKS = re.compile(r"\\[!-/:-@\[-`{-~]|``.+?``|`[^`]+`")  # where `||` is not a spoiler mark
-_URL_AT_END = re.compile(r"(?<!<)(https?://[^\s<]+)$")
+# Where a `||` is no spoiler mark: escapes, code spans, addresses (read whole, as in `_TOKEN`).
+_NOT_MARKS = re.compile(r"\\[!-/:-@\[-`{-~]|``.+?``|`[^`]+`|(?:https?|steam)://[^\s<]+")
+_URL_AT_END = re.compile(r"(?<!<)((?:https?|steam)://[^\s<]+)$")
 # Read on the raw text, left to right; each match is drawn (escaped) and kept out of the rest.
 _TOKEN = re.compile(
     r"\\(?P<esc>[!-/:-@\[-`{-~])"  # a backslash before ASCII punctuation hides itself
     r"|``\s?(?P<code2>.+?)\s?``|`(?P<code>[^`]+)`"
     r"|\[(?P<text>(?:\\.|[^\\\[\]])+)\]\(\s*<?(?P<href>https?://[^\s<>()]+)>?\s*\)"
-    r"|<(?P<angled>https?://[^\s<>]+)>"
+    r"|<(?P<angled>(?:https?|steam)://[^\s<>]+)>"
     r"|<t:(?P<unix>-?\d{1,12})(?::[tTdDfFR])?>"
-    r"|(?P<bare>https?://[^\s<]+[^<.,:;\"'\]\s])",
+    r"|(?P<bare>(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s])",
     re.DOTALL,
 )
 _STYLES = (  # applied in this order to escaped text
@@ -55,13 +57,13 @@ main{max-width:880px;margin:auto}a{color:#00a8fc;text-decoration:none}a:hover{te
 .banner{color:#949ba4;font-size:13px;border-bottom:1px solid #3f4147;padding-bottom:8px}
 .card{border-left:4px solid #5865f2;background:#2b2d31;border-radius:4px;padding:10px 16px;margin:8px 0;max-width:520px}
 .card .title{font-weight:600;color:#00a8fc;margin-bottom:6px}.card p{white-space:pre-wrap}
-.fields{display:flex;gap:24px;flex-wrap:wrap;margin:8px 0}.fields b{display:block;color:#f2f3f5;font-size:13px}
+.fields{display:flex;gap:24px;flex-wrap:wrap;margin:8px 0}.fname{color:#f2f3f5;font-size:13px;font-weight:600}
 .foot{color:#949ba4;font-size:12px}
 .thread{border-left:2px solid #4e5058;margin:6px 0 16px 56px;padding-left:14px}
 .thread>.name{color:#f2f3f5;font-weight:600;margin:8px 0}
 .msg{display:flex;gap:16px;margin-top:14px}.msg>.body{min-width:0;flex:1}
-.avatar{width:40px;height:40px;border-radius:50%;flex:none;object-fit:cover}
-div.avatar{background:#4e5058;color:#dbdee1;display:flex;align-items:center;justify-content:center;font-weight:600}
+.avatar{width:40px;height:40px;border-radius:50%;flex:none;object-fit:cover;background:#4e5058}
+div.avatar{color:#dbdee1;display:flex;align-items:center;justify-content:center;font-weight:600}
 .part{margin:2px 0}.part+.part{border-top:1px dashed #3f4147;padding-top:2px}
 .who{font-weight:500;color:#f2f3f5}.tag{background:#5865f2;color:#fff;font-size:10px;font-weight:600;
 border-radius:3px;padding:1px 4px;margin:0 4px;vertical-align:2px}.time{color:#949ba4;font-size:12px}
@@ -105,15 +107,17 @@ def inline_html(text: str) -> str:
         elif m["unix"] is not None:
             drawn = _when(int(m["unix"]))
         else:
-            url = m["angled"] or m["bare"]
-            drawn = _link(url, html.escape(url))
+            url, tail = m["angled"] or m["bare"], ""
+            while m["bare"] and url.endswith(")") and url.count("(") < url.count(")"):
+                url, tail = url[:-1], ")" + tail  # a bracket closing the text, not the address
+            drawn = _link(url, html.escape(url)) + tail
         kept.append(drawn)
         return f"\x00{len(kept) - 1}\x00"
 
     text = _TOKEN.sub(token, text.replace("\x00", ""))
     text = html.escape(text)  # before any markup: archive text cannot become HTML
     for pattern, start, end in _STYLES:
-        text = pattern.sub(lambda m, s=start, e=end: f"{s}{m.group(1)}{e}", text)
+        text = pattern.sub(f"{start}\\1{end}", text)
     return _KEPT.sub(lambda m: kept[int(m.group(1))], text.replace("\n", "<br>"))
 
 
@@ -125,7 +129,9 @@ def _balance_spoilers(lines: list[str]) -> list[str]:
     for line in lines:
         if _FENCE.match(line.lstrip("> ")):
             fence = not fence
-        if fence or _FENCE.match(line.lstrip("> ")) or not line.strip(" >"):
+            out.append(line)
+            continue
+        if fence or not line.strip(" >"):
             out.append(line)
             continue
         if spoiler:
@@ -176,10 +182,10 @@ def _blocks(lines: list[str]) -> str:
                 if bool(item.group(2)) != (tag == "ol"):
                     break
                 body, i = [item.group(3)], i + 1
+                indent = len(item.group(1)) + 1  # continuation lines are indented under the text
                 while i < len(lines) and lines[i].startswith(" ") and lines[i].strip():
-                    body.append(lines[i][len(item.group(1)) + 1 :].lstrip(" ")
-                                if not lines[i].strip()[:1] in "-*0123456789"
-                                else lines[i].lstrip(" "))  # fmt: skip
+                    lead = len(lines[i]) - len(lines[i].lstrip(" "))
+                    body.append(lines[i][min(lead, indent) :])
                     i += 1
                 items.append(f"<li>{_blocks(body)}</li>")
             out.append(f"<{tag}{start}>{''.join(items)}</{tag}>")
@@ -242,7 +248,7 @@ def _card(stored: StoredArticle, counts: ArticleCounts) -> str:
     )
     lines.append(
         '<div class="fields">'
-        + "".join(f"<div><b>{name}</b>{value}</div>" for name, value in fields)
+        + "".join(f'<div><div class="fname">{name}</div>{value}</div>' for name, value in fields)
         + f'</div><div class="foot">key: {html.escape(art.key)}</div></section>'
     )
     return "".join(lines)
@@ -263,18 +269,18 @@ def replay_page(
     ]
     thread_open = False
     if plan.mode is Mode.single:
-        body.append(f'<section class="thread"><div class="name">🧵 {esc(art.title[:100])}</div>')
+        name = render.clip(art.title, render.THREAD_NAME)  # as the engine names it
+        body.append(_thread(name))
         thread_open = True
     for step in plan.steps:
         if plan.mode is Mode.threads and not step.in_thread and thread_open:
             body.append("</section>")
             thread_open = False
         if plan.mode is Mode.threads and step.in_thread and not thread_open:
-            body.append('<section class="thread"><div class="name">🧵 (thread)</div>')
+            body.append(_thread("(thread)"))
             thread_open = True
         parent = names.get(step.reply_to, "?") if step.reply_to is not None else None
-        when = step.comment.created_at
-        body.append(_msg_head(step.avatar_url, step.username, when, step.seq))
+        body.append(_msg_head(step.avatar_url, step.username, step.comment.index + 1, step.seq))
         for k, part in enumerate(step.parts):
             text = part
             if k == 0 and (parent is not None or step.context):
@@ -283,9 +289,7 @@ def replay_page(
             body.append(f'<div class="part" data-part="{k}"{label}>{markdown_html(text)}</div>')
         body.append("</div></article>")
         if step.opens_thread:
-            body.append(
-                f'<section class="thread"><div class="name">🧵 {esc(step.opens_thread)}</div>'
-            )
+            body.append(_thread(step.opens_thread))
             thread_open = True
     if thread_open:
         body.append("</section>")
@@ -310,11 +314,17 @@ def replay_page(
     )
 
 
-def _msg_head(avatar: str | None, name: str, when: datetime | None, seq: int | None = None) -> str:
-    """The opening of one message group: avatar, name with the APP tag, time; left open for parts."""
-    data = f' data-seq="{seq}"' if seq is not None else ' class="msg bot"'
-    time = f'<span class="time">{when.astimezone(UTC):%Y-%m-%d %H:%M} UTC</span>' if when else ""
+def _thread(name: str) -> str:
+    """The opening of one thread's section, with its name (closed by the caller)."""
+    return f'<section class="thread"><div class="name"><span class="tag">THREAD</span>{html.escape(name)}</div>'
+
+
+def _msg_head(avatar: str | None, name: str, number: int | None, seq: int | None = None) -> str:
+    """The opening of one message group: avatar, name with the APP tag and the comment's number
+    (as the warnings and `threadreplay preview` count); left open for its parts."""
+    data = f' data-seq="{seq}"' if seq is not None else ""
+    label = f' <span class="time">comment #{number}</span>' if number is not None else ""
     return (
         f'<article class="msg"{data}>{_avatar(avatar, name)}<div class="body">'
-        f'<div><span class="who">{html.escape(name)}</span><span class="tag">APP</span>{time}</div>'
+        f'<div><span class="who">{html.escape(name)}</span><span class="tag">APP</span>{label}</div>'
     )
