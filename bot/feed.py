@@ -1,8 +1,9 @@
 """The feed: announce new articles in the servers that asked, queue auto-replays, watch the seeds folder.
 
 New articles are noticed whoever stored them (this bot's reload, the watcher, or `threadreplay load` in
-another process: SQLite's data_version changes). Every announcement is written ahead in a ledger of
-article x server, so a restart never announces twice.
+another process): every FEED_INTERVAL the feed asks the store which articles a server has not seen.
+Every announcement is written ahead in a ledger of article x server, so a restart never announces
+twice.
 """
 
 from __future__ import annotations

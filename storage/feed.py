@@ -135,13 +135,6 @@ async def lower_baseline(store: Storage, guild_id: int) -> int:
     return int(row[0])
 
 
-async def data_version(store: Storage) -> int:
-    """Changes when another connection (another process's loader) commits to the database."""
-    row = await fetch_one(store.reader, "PRAGMA data_version")
-    assert row is not None  # the pragma always answers
-    return int(row[0])
-
-
 async def pending(store: Storage, *, limit: int = 50) -> list[Pending]:
     """Articles due for announcement in configured servers, and posted cards showing an old version."""
     rows = await fetch_all(

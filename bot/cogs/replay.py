@@ -84,8 +84,9 @@ class ReplayCog(commands.Cog, name="Replay"):
 
     async def cog_load(self) -> None:
         self.services.acquire()
-        self._resume_task = asyncio.create_task(
-            self._resume_when_ready(), name="threadreplay-resume"
+        # Through the supervisor: a failure is logged with its traceback and shown in status.
+        self._resume_task = self.services.supervisor.spawn(
+            "resume", self._resume_when_ready, restart=False
         )
 
     async def cog_unload(self) -> None:

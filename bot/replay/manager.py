@@ -25,10 +25,8 @@ from storage.replays import Replay
 log = logging.getLogger(__name__)
 
 CardFactoryMaker = Callable[[Replay], CardFactory]
-HALT_GRACE = 5.0
-DISCORD_EPOCH_MS = (
-    1420070400000  # seconds a runner gets to finish the message in flight when the bot shuts down
-)
+HALT_GRACE = 5.0  # seconds a runner gets to finish the message in flight when the bot shuts down
+DISCORD_EPOCH_MS = 1420070400000  # snowflakes count milliseconds from 2015-01-01 (Discord's epoch)
 
 
 @dataclass
