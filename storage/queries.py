@@ -79,24 +79,28 @@ _COMMENT_COLS = (
 )
 
 
+_COMMENT_NAMES = [c.strip() for c in _COMMENT_COLS.split(",")]
+
+
 def _comment(row: sqlite3.Row | tuple[Any, ...]) -> Comment:
-    """Build a Comment from a row selected with _COMMENT_COLS."""
+    """Build a Comment from a row selected with _COMMENT_COLS, by column name."""
+    c = dict(zip(_COMMENT_NAMES, row, strict=True))
     return Comment(
-        index=row[0],
-        key=row[1],
-        author=row[2],
-        depth=row[3],
-        parent=row[4],
-        text=row[5],
-        spam=bool(row[6]),
-        spam_reasons=json.loads(row[7]),
-        deleted=bool(row[8]),
-        line=row[9],
-        source_id=row[10],
-        created_at=datetime.fromisoformat(row[11]) if row[11] else None,
-        markup=row[12],
-        markup_format=row[13],
-        score=row[14],
+        index=c["position"],
+        key=c["key"],
+        author=c["author"],
+        depth=c["depth"],
+        parent=c["parent"],
+        text=c["text"],
+        spam=bool(c["spam"]),
+        spam_reasons=json.loads(c["spam_reasons"]),
+        deleted=bool(c["deleted"]),
+        line=c["line"],
+        source_id=c["source_id"],
+        created_at=datetime.fromisoformat(c["created_at"]) if c["created_at"] else None,
+        markup=c["markup"],
+        markup_format=c["markup_format"],
+        score=c["score"],
     )
 
 
