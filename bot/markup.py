@@ -20,9 +20,10 @@ message has balanced markup.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -367,6 +368,18 @@ class _Writer:
         self._active: set[str] = set()  # markers applied by an enclosing tag
         self._in_link = 0
 
+    @contextlib.contextmanager
+    def _inside(self, marker: str) -> Iterator[None]:
+        """Markup `marker` applies to everything written in the block (inner tags do not repeat
+        it); the set is as before afterwards."""
+        added = marker not in self._active
+        self._active.add(marker)
+        try:
+            yield
+        finally:
+            if added:
+                self._active.discard(marker)
+
     def has_block(self, node: _Node) -> bool:
         """Whether a block (a paragraph, a quote, code…) is somewhere under an inline tag."""
         known = self._has_block.get(id(node))
@@ -400,11 +413,8 @@ class _Writer:
         if marker is None or marker in self._active:  # `<i><em>x</em></i>` is `*x*`, not `**x**`
             inner = self.join(node.children)
             return f"\n{inner}\n" if tag in _BLOCKS else inner
-        self._active.add(marker)
-        try:
+        with self._inside(marker):
             inner = self.join(node.children)
-        finally:
-            self._active.discard(marker)
         return _wrap(inner, marker)
 
     def image(self, node: _Node) -> str:
@@ -499,11 +509,8 @@ class _Writer:
         marker = _marker(node)
         if marker is None or marker in self._active:
             return self.blocks(node.children)
-        self._active.add(marker)
-        try:
+        with self._inside(marker):
             lines = self.blocks(node.children)
-        finally:
-            self._active.discard(marker)
         return _wrap_lines(lines, marker)
 
     def block(self, node: _Node) -> list[str]:
@@ -515,12 +522,8 @@ class _Writer:
             return [f"{'#' * int(tag[1])} {title}"] if title else []
         if tag in ("h4", "h5", "h6"):
             bold = "**" not in self._active
-            self._active.add("**")
-            try:
+            with self._inside("**"):
                 title = " ".join(self.join(node.children).split())
-            finally:
-                if bold:
-                    self._active.discard("**")
             return [_wrap(title, "**") if bold else title] if title else []
         if tag == "blockquote":
             return [f"> {line}" if line else "> " for line in self.blocks(node.children)]
