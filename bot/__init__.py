@@ -36,7 +36,7 @@ async def setup(bot: commands.Bot) -> None:
     redact.install()  # discord.py's DEBUG lines carry webhook and interaction tokens
     settings = Settings()
     store = await Storage.open(settings.db)
-    services = Services(settings, store)
+    services = Services(settings, store, bot)
     services.acquire()  # held until the cogs are in, so a failing add_cog cannot close it early
     try:
         if await queries.count_articles(store) == 0 and settings.seeds.is_dir():

@@ -25,6 +25,7 @@ EMBED_FIELDS = 25
 EMBED_FIELD_NAME = 256
 EMBED_FIELD_VALUE = 1024
 EMBED_FOOTER = 2048
+CARD_KEY = "key: "  # a card's footer: which article it shows (see `card_key`)
 EMBED_AUTHOR = 256
 EMBED_TOTAL = 6000
 THREAD_NAME = 100
@@ -190,8 +191,20 @@ def article_card(stored: StoredArticle, counts: ArticleCounts) -> discord.Embed:
     embed.add_field(name="Threads", value=str(counts.threads))
     embed.add_field(name="Participants", value=str(counts.participants))
     embed.add_field(name="Flagged as spam", value=str(counts.spam))
-    embed.set_footer(text=clip(f"key: {art.key}", EMBED_FOOTER))
+    embed.set_footer(text=clip(f"{CARD_KEY}{art.key}", EMBED_FOOTER))
     return embed
+
+
+def card_key(message: discord.Message) -> str | None:
+    """The key of the article a card shows (its footer says it), or None for any other message.
+
+    This is how a card posted before a crash is recognised when the bot reads the channel back.
+    """
+    for embed in message.embeds:
+        text = embed.footer.text or ""
+        if text.startswith(CARD_KEY):
+            return text[len(CARD_KEY) :]
+    return None
 
 
 def article_list_pages(items: Sequence[ArticleSummary], total: int, per_page: int) -> list[str]:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import logging
 
+import discord
+
+from bot.replay.edge import Edge
+from bot.replay.pacer import Pacer
 from bot.settings import Settings
 from bot.tasks import Supervisor
 from storage.db import Storage
@@ -12,11 +16,13 @@ log = logging.getLogger(__name__)
 
 
 class Services:
-    """Settings plus storage, reference-counted by the cogs that use them (no state on the host bot)."""
+    """Settings plus storage, reference-counted by the cogs that use them (no state on the host bot),
+    and the one paced door to Discord that replays and the feed post through."""
 
-    def __init__(self, settings: Settings, store: Storage) -> None:
+    def __init__(self, settings: Settings, store: Storage, client: discord.Client) -> None:
         self.settings = settings
         self.store = store
+        self.edge = Edge(client, Pacer(settings.time_scale))
         self._users = 0
         self.supervisor = Supervisor(time_scale=settings.time_scale)  # every background task
 

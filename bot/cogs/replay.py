@@ -21,7 +21,6 @@ from bot.replay.manager import ReplayManager
 from bot.replay.page import replay_page
 from bot.replay.plan import build_plan
 from bot.replay.preview import duration, plan_text
-from bot.replay.update import update_replay
 from bot.services import Services
 from storage import queries
 from storage import replays as ledger
@@ -74,11 +73,7 @@ class ReplayCog(commands.Cog, name="Replay"):
         self.bot = bot
         self.services = services
         self.manager = ReplayManager(
-            bot,
-            services.store,
-            self._card_factory,
-            services.settings.time_scale,
-            services.settings.avatars,
+            services.edge, services.store, self._card_factory, services.settings.avatars
         )
         self._resume_task: asyncio.Task[None] | None = None
 
@@ -325,7 +320,7 @@ class ReplayCog(commands.Cog, name="Replay"):
         replay = await ledger.latest_replay_of(self.services.store, target.id, key)
         if replay is None:
             raise UserError(f"`{key}` has not been replayed in {target.mention}.")
-        report = await update_replay(self.manager, replay)
+        report = await self.manager.update(replay)
         await answer(
             interaction,
             f"Updated: {report.added} new comments posted, {report.edited} edited, {report.removed} removed.",

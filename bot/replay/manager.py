@@ -1,4 +1,5 @@
-"""The replay manager: one runner per channel, started, paused, resumed, stopped, undone, resumed at start."""
+"""The replay service: one runner per channel, started, paused, resumed, stopped, updated, undone, and
+resumed at start. Every Discord call it makes goes through the edge."""
 
 from __future__ import annotations
 
@@ -11,16 +12,17 @@ from dataclasses import dataclass
 import discord
 
 from bot.errors import UserError
-from bot.replay.engine import PLACEHOLDER, REFUSED, CardFactory, ReplayRunner
-from bot.replay.pacer import Pacer
+from bot.replay.edge import Edge, PauseReplay, Transient
+from bot.replay.engine import PLACEHOLDER, REFUSED, CardFactory, ReplayRunner, link_previews
 from bot.replay.plan import Plan, build_plan, estimate_seconds, ledger_row
-from bot.replay.webhooks import WebhookCache
+from bot.replay.progress import Progress
+from bot.replay.update import REMOVED_PLACEHOLDER, UpdateReport, diff
 from storage import queries
 from storage import replays as ledger
 from storage.db import Storage
 from storage.errors import StorageError
-from storage.models import Mode, Pace
-from storage.replays import Replay
+from storage.models import Mode, Pace, ReplayState, StepStatus
+from storage.replays import Replay, ReplayStep
 
 log = logging.getLogger(__name__)
 
@@ -54,21 +56,14 @@ class ReplayManager:
     """Owns the running replays of one bot (held by the replay cog, never by the bot)."""
 
     def __init__(
-        self,
-        client: discord.Client,
-        store: Storage,
-        card: CardFactoryMaker,
-        time_scale: float = 1.0,
-        avatars: str = "generated",
+        self, edge: Edge, store: Storage, card: CardFactoryMaker, avatars: str = "generated"
     ) -> None:
-        self.client = client
+        self.edge = edge
         self.store = store
         self.avatars = avatars  # THREADREPLAY_AVATARS: how comment authors get their faces
         self.card = card
-        self.pacer = Pacer(time_scale)
-        self.webhooks = WebhookCache(client, self.pacer)
         self.runners: dict[int, ReplayRunner] = {}
-        self.tasks: dict[int, asyncio.Task[str]] = {}
+        self.tasks: dict[int, asyncio.Task[ReplayState]] = {}
 
     async def start(
         self,
@@ -126,42 +121,30 @@ class ReplayManager:
         title = stored.article.title if stored else replay.article_key
         steps = await ledger.get_steps(self.store, replay.id)
         now = time.time()
-        self.pacer.seed(
+        self.edge.pacer.seed(
             replay.channel_id, [now - snowflake_time(m) for s in steps for m in s.message_ids]
         )
         runner = ReplayRunner(
-            self.client,
-            self.store,
-            self.pacer,
-            self.webhooks,
-            replay,
-            steps,
-            title,
-            self.card(replay),
+            self.edge, Progress(self.store, replay, steps), title, self.card(replay)
         )
         self.runners[replay.channel_id] = runner
         task = asyncio.create_task(self._run(runner), name=f"threadreplay-replay-{replay.id}")
         self.tasks[replay.channel_id] = task
 
-    async def _run(self, runner: ReplayRunner) -> str:
+    async def _run(self, runner: ReplayRunner) -> ReplayState:
         try:
             return await runner.run()
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("replay %s crashed; pausing it", runner.replay.id)
-            await ledger.update_replay(
-                self.store,
-                runner.replay.id,
-                state="paused",
-                reason="an internal error (see the bot's log)",
-            )
-            return "paused"
+            log.exception("replay %s crashed; pausing it", runner.replay_id)
+            await runner.progress.leave(ReplayState.paused, "an internal error (see the bot's log)")
+            return ReplayState.paused
 
     async def resume_all(self) -> int:
         """Restart every replay the ledger says is running (after a crash or a restart)."""
         count = 0
-        for replay in await ledger.replays_in_state(self.store, "running"):
+        for replay in await ledger.replays_in_state(self.store, ReplayState.running):
             if replay.channel_id not in self.tasks or self.tasks[replay.channel_id].done():
                 log.info("resuming replay %s in channel %s", replay.id, replay.channel_id)
                 await self.launch(replay)
@@ -182,11 +165,11 @@ class ReplayManager:
     async def pause(self, channel_id: int, who: str) -> Replay:
         """Pause after the message in flight."""
         replay = await self.active(channel_id)
-        if replay.state == "paused":
+        if replay.state == ReplayState.paused:
             raise UserError(f"This replay is already paused ({replay.reason}).")
         reason = f"paused by {who}"
-        await self._halt(channel_id, "paused", reason)
-        await ledger.update_replay(self.store, replay.id, state="paused", reason=reason)
+        await self._halt(channel_id, ReplayState.paused, reason)
+        await ledger.update_replay(self.store, replay.id, state=ReplayState.paused, reason=reason)
         return replay
 
     async def resume(self, channel_id: int, *, skip: bool = False) -> Replay:
@@ -195,7 +178,7 @@ class ReplayManager:
         post both)."""
         replay = await self.active(channel_id)
         if (
-            replay.state == "running"
+            replay.state == ReplayState.running
             and channel_id in self.tasks
             and not self.tasks[channel_id].done()
         ):
@@ -214,21 +197,21 @@ class ReplayManager:
             parts[len(step.message_ids)] = PLACEHOLDER
             await ledger.set_step_parts(self.store, replay.id, step.seq, parts)
             log.info("replay %s: comment #%d skipped with a placeholder", replay.id, step.seq + 1)
-        await ledger.update_replay(self.store, replay.id, state="running", reason=None)
-        replay = replay.model_copy(update={"state": "running", "reason": None})
+        await ledger.update_replay(self.store, replay.id, state=ReplayState.running, reason=None)
+        replay = replay.model_copy(update={"state": ReplayState.running, "reason": None})
         await self.launch(replay)
         return replay
 
     async def stop(self, channel_id: int, who: str) -> Replay:
         """End a replay for good (what was posted stays; `/replay undo` removes it)."""
         replay = await self.active(channel_id)
-        await self._halt(channel_id, "stopped", f"stopped by {who}")
+        await self._halt(channel_id, ReplayState.stopped, f"stopped by {who}")
         await ledger.update_replay(
-            self.store, replay.id, state="stopped", reason=f"stopped by {who}"
+            self.store, replay.id, state=ReplayState.stopped, reason=f"stopped by {who}"
         )
         return replay
 
-    async def _halt(self, channel_id: int, state: str, reason: str) -> None:
+    async def _halt(self, channel_id: int, state: ReplayState, reason: str) -> None:
         runner = self.runners.get(channel_id)
         task = self.tasks.get(channel_id)
         if runner is None or task is None or task.done():
@@ -246,33 +229,151 @@ class ReplayManager:
         if replay is None:
             raise UserError("No replay has run in this channel.")
         steps = await ledger.get_steps(self.store, replay.id)
-        done = sum(1 for s in steps if s.status == "done")
-        remaining = sum(len(s.parts) - len(s.message_ids) for s in steps if s.status != "done")
+        progress = Progress(self.store, replay, steps)
+        done, remaining = progress.done, progress.remaining_messages()
         task = self.tasks.get(channel_id)
         running = (
-            task is not None and not task.done() and self.runners[channel_id].replay.id == replay.id
+            task is not None and not task.done() and self.runners[channel_id].replay_id == replay.id
         )
-        pending = [s.parts[len(s.message_ids) :] for s in steps if s.status != "done"]
+        pending = [s.parts[len(s.message_ids) :] for s in steps if s.status != StepStatus.done]
         eta = estimate_seconds(Pace(replay.pace), pending)
         return Status(replay, done, len(steps), remaining, eta, running)
 
     async def undo(self, channel_id: int, who: str) -> tuple[int, int]:
         """Delete exactly what the newest replay posted (messages and threads), from its ledger."""
         replay = await ledger.latest_replay(self.store, channel_id)
-        if replay is None or replay.state == "undone":
+        if replay is None or replay.state == ReplayState.undone:
             raise UserError("There is no replay to undo in this channel.")
-        if replay.state in ("running", "paused"):
-            await self._halt(channel_id, "stopped", f"undone by {who}")
+        if replay.state in (ReplayState.running, ReplayState.paused):
+            await self._halt(channel_id, ReplayState.stopped, f"undone by {who}")
         steps = await ledger.get_steps(self.store, replay.id)
-        messages, threads = await undo_replay(self.client, self.webhooks, replay, steps)
-        await ledger.update_replay(self.store, replay.id, state="undone", reason=f"undone by {who}")
+        try:
+            messages, threads = await self._undo(replay, steps)
+        except (PauseReplay, Transient) as exc:
+            raise UserError(
+                f"Discord refused part of the undo ({exc}); run `/replay undo` again to finish it."
+            ) from None
+        await ledger.update_replay(
+            self.store, replay.id, state=ReplayState.undone, reason=f"undone by {who}"
+        )
         return messages, threads
+
+    async def _undo(self, replay: Replay, steps: list[ReplayStep]) -> tuple[int, int]:
+        """Delete the replay's threads, its messages in the channel and the card it posted; count them."""
+        messages = threads = 0
+        reason = "threadreplay: /replay undo"
+        thread_ids = [s.thread_id for s in steps if s.thread_id] + (
+            [replay.container_thread_id] if replay.container_thread_id else []
+        )
+        for thread_id in thread_ids:
+            threads += await self.edge.delete_thread(thread_id, reason)  # False: already gone
+        in_channel = [m for s in steps if s.location_id == replay.channel_id for m in s.message_ids]
+        if in_channel:
+            channel = await self.edge.target(replay.channel_id)
+            for message_id in in_channel:
+                messages += await self.edge.delete_comment(channel, channel.id, message_id)
+        if replay.card_posted and replay.card_message_id and replay.channel_kind == "text":
+            messages += await self.edge.delete_message(
+                replay.channel_id, replay.card_message_id, reason
+            )
+        messages += sum(len(s.message_ids) for s in steps if s.location_id != replay.channel_id)
+        return messages, threads
+
+    async def update(self, replay: Replay) -> UpdateReport:
+        """Bring a finished replay up to date with its changed source, without reposting anything."""
+        if replay.state in (ReplayState.running, ReplayState.paused):
+            raise UserError(
+                "This replay has not finished: let it finish (or stop it) before updating it."
+            )
+        stored = await queries.get_article(self.store, replay.article_key)
+        if stored is None:
+            raise UserError("The article of this replay is no longer stored.")
+        plan = await asyncio.to_thread(
+            build_plan,
+            stored.article,
+            Mode(replay.mode),
+            include_spam=replay.include_spam,
+            avatars=self.avatars,
+        )
+        progress = Progress(self.store, replay, await ledger.get_steps(self.store, replay.id))
+        changes = diff(stored.article, plan, progress.steps)
+        previews = await link_previews(progress)
+        # Discord refuses edits in archived threads: reopen the replay's threads first, archive after
+        # (the engine reopens any it posts new comments into).
+        threads = progress.threads()
+        try:
+            for thread_id in threads:
+                await self.edge.set_archived(thread_id, False)
+            for step, parts in changes.edited:
+                await self._rewrite(progress, step, parts, previews)
+            for step, name in changes.opened:
+                await progress.opens(step, name)
+            for step in changes.removed:
+                await self._rewrite(progress, step, [REMOVED_PLACEHOLDER], previews)
+            for thread_id in threads:
+                await self.edge.set_archived(thread_id, True)
+        except (PauseReplay, Transient) as exc:
+            raise UserError(
+                f"Discord refused part of the update ({exc}); what changed so far is recorded:"
+                " run `/replay update` again to finish it."
+            ) from None
+        if changes.added:
+            await ledger.add_steps(self.store, replay.id, changes.added, reopen=True)
+            fresh = await ledger.get_replay(self.store, replay.id)
+            assert fresh is not None  # it was read above; replays are never deleted
+            await self.launch(fresh)
+        report = changes.report()
+        log.info(
+            "replay %s updated: %d added, %d edited, %d removed",
+            replay.id,
+            report.added,
+            report.edited,
+            report.removed,
+        )
+        return report
+
+    async def _rewrite(
+        self, progress: Progress, step: ReplayStep, parts: list[str], previews: bool
+    ) -> None:
+        """Show `parts` in a posted step's messages: edited in place, surplus deleted, more appended.
+
+        A message someone deleted stays deleted (it is not posted again); its place is kept.
+        """
+        channel = await self.edge.target(progress.replay.channel_id)
+        location = step.location_id or channel.id
+        new = step.model_copy(update={"parts": parts})
+        kept: list[int] = []
+        for k, message_id in enumerate(step.message_ids):
+            if k >= len(parts):
+                await self.edge.delete_comment(channel, location, message_id)
+                continue
+            kept.append(message_id)
+            if not await self.edge.edit_comment(
+                channel, location, message_id, progress.content(new, k)
+            ):
+                log.info(
+                    "replay %s: message %s is gone; not edited", progress.replay.id, message_id
+                )
+        for k in range(len(kept), len(parts)):  # more parts than before: they follow at the end
+            kept.append(
+                await self.edge.send_comment(
+                    channel,
+                    location,
+                    progress.content(new, k),
+                    username=step.username,
+                    avatar_url=step.avatar_url,
+                    suppress_embeds=not previews,
+                )
+            )
+        await progress.rewritten(step, parts, kept)
 
     async def shutdown(self) -> None:
         """Stop every runner at a safe point; the ledger keeps them 'running' so a restart resumes them."""
         for channel_id, task in list(self.tasks.items()):
             if not task.done():
-                self.runners[channel_id].request_halt("running", "the bot is shutting down")
+                self.runners[channel_id].request_halt(
+                    ReplayState.running, "the bot is shutting down"
+                )
         pending = [t for t in self.tasks.values() if not t.done()]
         if pending:
             _done, late = await asyncio.wait(pending, timeout=HALT_GRACE)
@@ -290,47 +391,3 @@ class ReplayManager:
 def snowflake_time(snowflake: int) -> float:
     """When Discord made an id (Unix seconds): ids carry their creation time in their top bits."""
     return ((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000
-
-
-async def undo_replay(
-    client: discord.Client, webhooks: WebhookCache, replay: Replay, steps: list[ledger.ReplayStep]
-) -> tuple[int, int]:
-    """Delete the replay's threads, its messages in the channel and the card it posted; count them."""
-    messages = threads = 0
-    thread_ids = [s.thread_id for s in steps if s.thread_id] + (
-        [replay.container_thread_id] if replay.container_thread_id else []
-    )
-    for thread_id in thread_ids:
-        try:
-            await client.http.delete_channel(thread_id, reason="threadreplay: /replay undo")
-            threads += 1
-        except discord.NotFound:
-            pass  # already gone
-    in_channel = [
-        (s.location_id, m)
-        for s in steps
-        if s.location_id == replay.channel_id
-        for m in s.message_ids
-    ]
-    if in_channel:
-        channel = client.get_channel(replay.channel_id) or await client.fetch_channel(
-            replay.channel_id
-        )
-        assert isinstance(channel, discord.TextChannel)
-        hook = await webhooks.get(channel)
-        for _location, message_id in in_channel:
-            try:
-                await hook.delete_message(message_id)
-                messages += 1
-            except discord.NotFound:
-                pass
-    if replay.card_posted and replay.card_message_id and replay.channel_kind == "text":
-        try:
-            await client.http.delete_message(
-                replay.channel_id, replay.card_message_id, reason="threadreplay undo"
-            )
-            messages += 1
-        except discord.NotFound:
-            pass
-    messages += sum(len(s.message_ids) for s in steps if s.location_id != replay.channel_id)
-    return messages, threads

@@ -55,6 +55,10 @@ class WebhookCache:
             self._hooks[channel.id] = hook
             return hook
 
+    def known(self, channel_id: int) -> bool:
+        """True when the channel's webhook is cached (not forgotten after a 10015)."""
+        return channel_id in self._hooks
+
     def forget(self, channel_id: int) -> None:
         """Drop a webhook that Discord says is gone (10015), so the next `get` recreates it."""
         self._hooks.pop(channel_id, None)
