@@ -152,6 +152,7 @@ async def test_invalid_session_makes_the_client_identify_again(
     await discord_client(Quick(intents=discord.Intents.default()))
     fake_discord.invalidate_session()
     await fake_discord.wait_for(lambda: fake_discord.gateway.identifies == 2)
+    assert fake_discord.gateway.resumes == 0  # a new session, not a resumed one
 
 
 # ----- messages, limits and permissions ----------------------------------------------------
@@ -330,7 +331,7 @@ async def test_slash_command_reaches_callback_and_button_click_edits(
     await click.wait_done()
     assert click.response_type == 7
     assert result.content == "clicked" and result.components == []
-    with pytest.raises(InvocationError):
+    with pytest.raises(InvocationError, match=r"unknown option\(s\) \['nope'\]"):
         await fake_discord.invoke("article show", {"nope": 1})
 
 

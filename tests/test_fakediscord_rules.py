@@ -141,8 +141,9 @@ async def test_role_update_and_thread_unarchive_reach_the_client(
     fake_discord.set_bot_permissions(guild_id, 0)
     fake_discord.set_role_permissions(guild_id, guild_id, int(P.VIEW_CHANNEL))  # @everyone
     await fake_discord.wait_for(lambda: not channel.guild.me.guild_permissions.send_messages)
-    with pytest.raises(discord.Forbidden):
+    with pytest.raises(discord.Forbidden) as refused:
         await thread.send("no longer allowed")
+    assert refused.value.code == 50013  # Missing Permissions
 
 
 async def test_global_limit_answers_global_429_and_discord_py_waits(

@@ -131,6 +131,7 @@ async def test_reddit_markdown_spoilers_images_and_scores(
     dev = [m.content for m in seen if m.author_name == "dev_ola"]
     assert dev[0].startswith("-# ↳ replying to") is False  # depth 1: the thread says who
     assert dev[0].startswith("-# -2 points · <t:")
+    assert len(dev) >= 2  # 3,600 characters of code do not fit one message
     assert all(part.count("```js") == 1 for part in dev[1:])
     assert dev[-1].endswith(
         "See [the docs](https://docs.example/api) or https://evil.example/steal."

@@ -42,6 +42,7 @@ async def test_replay_plan_attaches_the_page_of_the_whole_replay(
 
     plan = build_plan(parse_file(SEEDS / f"{KEY}.txt"), Mode(mode))
     assert page.startswith("<!DOCTYPE html>") and "<script" not in page
+    assert len(plan.steps) == 15  # the seed's 16 comments, less its one spam
     assert page.count('<article class="msg" data-seq=') == len(plan.steps)
     for step in plan.steps:  # every author, with the face the replay would post under
         assert f'<span class="who">{html.escape(step.username)}</span>' in page

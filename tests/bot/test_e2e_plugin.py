@@ -96,6 +96,7 @@ async def test_unloading_the_extension_removes_its_commands_closes_storage_and_s
 ) -> None:
     bot = await discord_client(HostBot())
     store = store_of(bot)
+    assert any(from_threadreplay(t) for t in bot.tasks_from_load)  # the load started its own tasks
     caplog.set_level(logging.INFO, logger="bot")
     await bot.unload_extension("bot")
     assert [r.getMessage() for r in caplog.records if r.name == "bot"] == [

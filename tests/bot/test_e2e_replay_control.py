@@ -108,8 +108,9 @@ async def test_deleted_webhook_is_recreated_and_replay_carries_on(
     fake_discord.delete_webhook(hook.id)
     await wait_state(fake_discord, bot_env / "bot.db", "finished", within=60)
     assert texts(fake_discord, world) == want
-    assert len(fake_discord.webhooks(world.channel)) == 1  # exactly one new one, ours
-    assert other  # the member exists but owns no webhook: nothing else was touched
+    [new] = fake_discord.webhooks(world.channel)  # exactly one new one, ours
+    assert new.id != hook.id
+    assert new.creator_id == fake_discord.world.bot.id != other  # made by the bot, not the member
 
 
 async def test_removed_permission_pauses_with_reason_then_resume_finishes(

@@ -77,7 +77,9 @@ async def test_update_adds_deep_reply_edits_and_removes_and_equals_fresh_replay(
     await fake_discord.wait_for(
         lambda: [s for s, _ in replay_states(bot_env / "bot.db")] == ["finished"] * 2
     )
-    assert shown(fake_discord, world.channel) == shown(fake_discord, fresh_channel)
+    fresh = shown(fake_discord, fresh_channel)
+    assert len(fresh) == 4  # the seed's five top-level comments, less the one removed
+    assert shown(fake_discord, world.channel) == fresh
     removed = [m for m in fake_discord.messages(world.channel) if m.content == REMOVED_PLACEHOLDER]
     assert len(removed) == 1 and removed[0].author_name == "MD Ranix"
     newcomer = [

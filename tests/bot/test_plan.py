@@ -93,6 +93,7 @@ def test_seed_threads_mode_posts_every_non_spam_comment_once_in_preorder() -> No
 
 def test_single_mode_puts_everything_in_one_thread_and_names_every_parent() -> None:
     plan = build_plan(parse_file(SEED), Mode.single)
+    assert len(plan.steps) == 15  # every non-spam comment of the seed
     assert all(s.in_thread for s in plan.steps)
     assert all(s.opens_thread is None for s in plan.steps)
     assert [s.reply_to for s in plan.steps] == [s.comment.parent for s in plan.steps]

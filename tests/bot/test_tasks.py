@@ -50,7 +50,9 @@ async def test_stop_cancels_without_counting_a_failure() -> None:
     assert task.cancelled() and supervisor.failures == {}
 
 
-async def test_a_task_that_must_not_restart_is_logged_once() -> None:
+async def test_a_task_that_must_not_restart_is_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     supervisor = Supervisor(time_scale=0.001)
     calls = 0
 
@@ -59,5 +61,9 @@ async def test_a_task_that_must_not_restart_is_logged_once() -> None:
         calls += 1
         raise ValueError("nope")
 
-    await supervisor.spawn("resume", once, restart=False)
+    with caplog.at_level(logging.ERROR, logger="bot.tasks"):
+        await supervisor.spawn("resume", once, restart=False)
     assert calls == 1 and supervisor.failures["resume"].count == 1
+    [logged] = [r for r in caplog.records if r.name == "bot.tasks"]
+    assert "resume" in logged.getMessage() and "restarting" not in logged.getMessage()
+    assert logged.exc_info is not None and logged.exc_info[0] is ValueError

@@ -117,6 +117,7 @@ async def test_disqus_new_post_updates_its_thread_only_keeping_comment_ids(
     }
     assert ferry is not None and [c.key for c in ferry.article.comments] == ["6001", "6002", "6003"]
     after = {(r[0], r[4]): r[3] for r in rows(db)}
+    assert set(after) - set(ids) == {("disqus-1002", "6003")}  # one new comment row, no other
     assert all(after[k] == v for k, v in ids.items())  # every old comment kept its row
 
 

@@ -57,7 +57,8 @@ def parse_or_refuse(text: str) -> None:
     """Parse `text`; a ParseError is an acceptable answer, any other exception fails the test."""
     try:
         article = parse_text_dump(text, key="fuzz", path="fuzz.txt")
-    except ParseError:
+    except ParseError as exc:
+        assert exc.path == "fuzz.txt" and exc.problem  # names the file and says why
         return
     check_tree_shape(article)
 
@@ -98,7 +99,8 @@ def test_parse_dump_like_text_strict_parses_or_raises_parse_error(text: str, bom
     data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
     try:
         article = parse_bytes(data, path="fuzz.txt", key="fuzz", strict=True)
-    except ParseError:
+    except ParseError as exc:
+        assert exc.path == "fuzz.txt" and exc.problem
         return
     check_tree_shape(article)
     assert not any(w.code == "indent-jump" for w in article.warnings)
@@ -109,7 +111,8 @@ def test_parse_dump_like_text_strict_parses_or_raises_parse_error(text: str, bom
 def test_parse_bytes_any_bytes_parses_or_raises_parse_error(data: bytes) -> None:
     try:
         article = parse_bytes(data, path="fuzz.bin", key="fuzz")
-    except ParseError:
+    except ParseError as exc:
+        assert exc.path == "fuzz.bin" and exc.problem
         return
     check_tree_shape(article)
 
@@ -120,7 +123,8 @@ def test_parse_bytes_dump_like_text_any_encoding_parses_or_raises(text: str, enc
     data = text.encode(encoding, errors="replace")
     try:
         article = parse_bytes(data, path="fuzz.txt", key="fuzz")
-    except ParseError:
+    except ParseError as exc:
+        assert exc.path == "fuzz.txt" and exc.problem
         return
     check_tree_shape(article)
 

@@ -100,6 +100,7 @@ async def test_changed_file_updates_in_place_keeping_comment_ids(
     assert [f.status for f in report.files] == ["updated"]
     assert stored is not None and len(stored.article.comments) == 17
     new = dict(rows(db, "SELECT key, id FROM comments"))
+    assert len(old) == 16 and len(new) == 17  # the seed's comments, then one more
     assert all(new[k] == old[k] for k in old)  # every old comment kept its row
     assert any("End of, really." in c.text for c in stored.article.comments)
 
