@@ -9,8 +9,7 @@ import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from discord.ext import commands
-
+    from bot.access import HostBot
     from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -20,7 +19,7 @@ log = logging.getLogger(__name__)
 _loaded: set[int] = set()
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: HostBot) -> None:
     """Open this extension's own storage (from the same settings) and add its cogs. Never syncs."""
     from bot import redact
     from bot.cogs.admin import AdminCog
@@ -56,14 +55,14 @@ async def setup(bot: commands.Bot) -> None:
     _loaded.add(id(bot))
 
 
-async def teardown(bot: commands.Bot) -> None:
+async def teardown(bot: HostBot) -> None:
     """Nothing left to do: each cog released the shared storage in `cog_unload`; the last one closed it."""
     if id(bot) in _loaded:
         _loaded.discard(id(bot))
         log.info("threadreplay extension unloaded")
 
 
-def services_of(bot: commands.Bot) -> Services:
+def services_of(bot: HostBot) -> Services:
     """The services (settings and the open store) the loaded extension shares between its cogs."""
     from bot.cogs.articles import ArticlesCog
 

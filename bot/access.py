@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
+# A bot the extension can be loaded into: discord.py's AutoShardedBot is not a subclass of Bot.
+HostBot = commands.Bot | commands.AutoShardedBot
+
 if TYPE_CHECKING:
     from bot.cogs.articles import ArticlesCog
     from bot.cogs.replay import ReplayCog
@@ -19,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def _cog(bot: discord.Client, name: str) -> commands.Cog | None:
-    return bot.get_cog(name) if isinstance(bot, commands.Bot) else None
+    return bot.get_cog(name) if isinstance(bot, commands.Bot | commands.AutoShardedBot) else None
 
 
 def articles(bot: discord.Client) -> ArticlesCog | None:

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import discord
-from discord.ext import commands
 
+from bot.access import HostBot
 from bot.errors import NotAdmin
 from bot.settings import Settings
 
@@ -73,7 +73,7 @@ OWNERS_ONLY = (
 )
 
 
-async def is_owner(bot: commands.Bot, settings: Settings, user: discord.abc.User) -> bool:
+async def is_owner(bot: HostBot, settings: Settings, user: discord.abc.User) -> bool:
     """A bot owner: THREADREPLAY_OWNER_IDS when set, otherwise the application's owner or team
     (discord.py's `Bot.is_owner`, which also honours a host bot's own `owner_ids`)."""
     if settings.owner_ids:
@@ -82,7 +82,7 @@ async def is_owner(bot: commands.Bot, settings: Settings, user: discord.abc.User
 
 
 async def require_owner(
-    bot: commands.Bot, settings: Settings, interaction: discord.Interaction, what: str
+    bot: HostBot, settings: Settings, interaction: discord.Interaction, what: str
 ) -> None:
     """Raise NotAdmin (shown ephemerally) unless the user is one of the bot's owners."""
     if not await is_owner(bot, settings, interaction.user):

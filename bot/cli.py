@@ -164,7 +164,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     if missing:
         print(f"threadreplay: no such file or directory: {missing[0]}", file=sys.stderr)
         return EXIT_FAILED
-    db = Path(args.db) if args.db else _settings().db
+    db = Path(args.db) if args.db else _settings().db_path
     return asyncio.run(_load(args, db))
 
 
@@ -211,7 +211,7 @@ async def _preview(args: argparse.Namespace, db: Path) -> int:
 def cmd_preview(args: argparse.Namespace) -> int:
     """`threadreplay preview KEY [--mode …] [--html FILE]`: the replay plan and every message,
     without Discord (and, with --html, as a page)."""
-    db = Path(args.db) if args.db else _settings().db
+    db = Path(args.db) if args.db else _settings().db_path
     if not db.exists():
         return _fail(
             f"database {db} does not exist (load some dumps first: threadreplay load seeds)"
@@ -229,7 +229,7 @@ def cmd_invite(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     """`threadreplay backup FILE [--db DB]`: a consistent copy, safe while the bot runs."""
-    db = Path(args.db) if args.db else _settings().db
+    db = Path(args.db) if args.db else _settings().db_path
     target = Path(args.file)
     if not db.is_file():
         return _fail(f"database {db} does not exist")

@@ -9,6 +9,7 @@ import discord
 from bot.replay.edge import Edge
 from bot.replay.pacer import Pacer
 from bot.settings import Settings
+from bot.shards import process_share
 from bot.tasks import Supervisor
 from storage.db import Storage
 
@@ -22,7 +23,8 @@ class Services:
     def __init__(self, settings: Settings, store: Storage, client: discord.Client) -> None:
         self.settings = settings
         self.store = store
-        self.edge = Edge(client, Pacer(settings.time_scale))
+        # Several processes share the token's global limit: this one paces itself to its shards' share.
+        self.edge = Edge(client, Pacer(settings.time_scale, share=process_share(client)))
         self._users = 0
         self.supervisor = Supervisor(time_scale=settings.time_scale)  # every background task
 

@@ -9,10 +9,16 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.redact import redact
+from bot.shards import ShardSpec
+
 # A bot token is three dot-separated base64url parts (user id, timestamp, HMAC).
 TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
 
 IdList = Annotated[list[int], NoDecode]
+# PostgreSQL connection strings (the store reached over the network, shared by several processes).
+DB_URL_PREFIXES = ("postgresql://", "postgres://")
+SQLITE_URL = "sqlite:///"  # sqlite:///relative.db, sqlite:////absolute/path.db
 
 
 class Settings(BaseSettings):
@@ -21,7 +27,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
-    db: Path = Field(default=Path("threadreplay.db"), validation_alias="THREADREPLAY_DB")
+    # A Path for a SQLite file (also given as sqlite:///…), the URL string for PostgreSQL.
+    db: Path | str = Field(default=Path("threadreplay.db"), validation_alias="THREADREPLAY_DB")
     seeds: Path = Field(default=Path("seeds"), validation_alias="THREADREPLAY_SEEDS")
     dev_guild: int | None = Field(default=None, validation_alias="THREADREPLAY_DEV_GUILD")
     owner_ids: IdList = Field(default_factory=list, validation_alias="THREADREPLAY_OWNER_IDS")
@@ -32,6 +39,9 @@ class Settings(BaseSettings):
     watch_settle: float = Field(default=2.0, gt=0, validation_alias="THREADREPLAY_WATCH_SETTLE")
     time_scale: float = Field(default=1.0, gt=0, le=1.0, validation_alias="THREADREPLAY_TIME_SCALE")
     avatars: str = Field(default="generated", validation_alias="THREADREPLAY_AVATARS")
+    shards: Annotated[ShardSpec | None, NoDecode] = Field(
+        default=None, validation_alias="THREADREPLAY_SHARDS"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="THREADREPLAY_LOG_LEVEL"
     )
@@ -42,6 +52,32 @@ class Settings(BaseSettings):
         """Accept `1,2,3` (or spaces) as well as a JSON list."""
         if isinstance(value, str):
             return [part for part in re.split(r"[\s,]+", value.strip().strip("[]")) if part]
+        return value
+
+    @field_validator("db", mode="before")
+    @classmethod
+    def _db_location(cls, value: object) -> object:
+        """A database URL stays a string (a Path would fold its `//`); anything else is a file."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.lower().startswith(DB_URL_PREFIXES):
+            return text
+        if text.lower().startswith(SQLITE_URL):
+            return Path(text[len(SQLITE_URL) :])
+        if "://" in text:
+            raise ValueError(
+                "THREADREPLAY_DB must be a SQLite file path, sqlite:///path or a"
+                f" postgresql:// URL, not {redact(text)}"
+            )
+        return Path(text)
+
+    @field_validator("shards", mode="before")
+    @classmethod
+    def _shard_spec(cls, value: object) -> object:
+        """`0-3/8`, `2/8` or `0,2/8`; empty means unset (discord.py decides)."""
+        if isinstance(value, str):
+            return ShardSpec.parse(value) if value.strip() else None
         return value
 
     @field_validator("avatars")
@@ -69,6 +105,23 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, value: object) -> object:
         """An empty `THREADREPLAY_DEV_GUILD=` means unset."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def db_is_url(self) -> bool:
+        """True when THREADREPLAY_DB is a PostgreSQL URL (shared by processes), False for SQLite."""
+        return isinstance(self.db, str)
+
+    @property
+    def db_path(self) -> Path:
+        """The SQLite file; a ValueError for a URL (where only a file makes sense)."""
+        if isinstance(self.db, str):
+            raise ValueError("THREADREPLAY_DB is a database URL; this needs a SQLite file")
+        return self.db
+
+    @property
+    def db_shown(self) -> str:
+        """The database as logs and messages may show it: a URL's password is redacted."""
+        return redact(self.db) if isinstance(self.db, str) else str(self.db)
 
     def token_problem(self) -> str | None:
         """Why the token cannot be used (never quoting it), or None when it looks like a bot token."""

@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot import redact, services_of
 from bot.render import NO_MENTIONS
 from bot.settings import Settings
+from bot.shards import ranges
 from storage import state
 from storage.db import Storage
 from storage.errors import DatabaseUnusable
@@ -25,12 +26,18 @@ from storage.errors import DatabaseUnusable
 log = logging.getLogger(__name__)
 
 
-class ThreadReplayBot(commands.Bot):
-    """The bot `threadreplay run` starts: guild events only, no message content, no pings."""
+class ThreadReplayBot(commands.AutoShardedBot):
+    """The bot `threadreplay run` starts: guild events only, no message content, no pings.
+
+    Sharded by discord.py: THREADREPLAY_SHARDS names the shards this process runs; unset, discord.py
+    asks Discord how many shards the bot needs and runs them all here.
+    """
 
     def __init__(self, settings: Settings, **options: Any) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
+        if settings.shards is not None:
+            options.update(shard_ids=list(settings.shards.ids), shard_count=settings.shards.count)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -52,10 +59,12 @@ class ThreadReplayBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info(
-            "logged in as %s (%s) in %d guilds",
+            "logged in as %s (%s) in %d guilds on shards %s of %s",
             self.user,
             getattr(self.user, "id", "?"),
             len(self.guilds),
+            ranges(list(self.shards)),
+            self.shard_count,
         )
 
 

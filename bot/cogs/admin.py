@@ -11,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import access, render
+from bot.access import HostBot
 from bot.checks import is_owner, permissions_in, require_admin, require_owner
 from bot.errors import UserError, answer, handle_command_error
 from bot.feed import Announcer
@@ -35,7 +36,7 @@ class AdminCog(commands.Cog, name="ReplayAdmin"):
         guild_only=True,
     )
 
-    def __init__(self, bot: commands.Bot, services: Services) -> None:
+    def __init__(self, bot: HostBot, services: Services) -> None:
         self.bot = bot
         self.services = services
 

@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import access, render
+from bot.access import HostBot
 from bot.checks import can_post
 from bot.errors import UserError, handle_command_error
 from bot.services import Services
@@ -56,7 +57,7 @@ class ArticlesCog(commands.Cog, name="Articles"):
         name="article", description="Browse the stored article discussions"
     )
 
-    def __init__(self, bot: commands.Bot, services: Services) -> None:
+    def __init__(self, bot: HostBot, services: Services) -> None:
         self.bot = bot
         self.services = services
         self.replay_button = make_replay_button(self.on_replay_button)

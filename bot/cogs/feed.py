@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from discord.ext import commands
 
+from bot.access import HostBot
 from bot.feed import Announcer
 from bot.services import Services
 
@@ -11,7 +12,7 @@ from bot.services import Services
 class FeedCog(commands.Cog, name="Feed"):
     """No commands of its own (they live under /replayadmin); runs the feed in the background."""
 
-    def __init__(self, bot: commands.Bot, services: Services) -> None:
+    def __init__(self, bot: HostBot, services: Services) -> None:
         self.bot = bot
         self.services = services
         self.announcer = Announcer(bot, services)

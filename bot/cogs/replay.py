@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import access, render
+from bot.access import HostBot
 from bot.checks import is_admin, permissions_in
 from bot.cogs.articles import article_choices, resolve_article
 from bot.errors import UserError, answer, handle_command_error
@@ -69,7 +70,7 @@ class ReplayCog(commands.Cog, name="Replay"):
         guild_only=True,
     )
 
-    def __init__(self, bot: commands.Bot, services: Services) -> None:
+    def __init__(self, bot: HostBot, services: Services) -> None:
         self.bot = bot
         self.services = services
         self.manager = ReplayManager(

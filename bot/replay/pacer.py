@@ -3,15 +3,21 @@
 discord.py honours the limits Discord announces in headers (a webhook's 5 requests per 2 s) but cannot
 know the unannounced one: 30 webhook messages per 60 s per channel (threads count toward their parent).
 It also only reacts to the global limit (50 requests per second per bot). The pacer enforces both.
+
+The global limit belongs to the bot token, whatever number of processes share it: a process that
+runs k of the bot's n shards takes k/n of it (`global_budget`); the per-channel limits need no
+sharing, because only the process that serves a guild posts in its channels.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
+from fractions import Fraction
 
 WEBHOOK_LIMIT, WEBHOOK_PERIOD = 5, 2.0  # per webhook, announced in X-RateLimit headers
 CHANNEL_LIMIT, CHANNEL_PERIOD = 30, 60.0  # webhook messages per channel, not announced
@@ -57,15 +63,35 @@ class SlidingWindow:
             self.events = deque(sorted(self.events))
 
 
+def global_budget(share: Fraction) -> tuple[int, float]:
+    """(requests, per seconds) for a process that is `share` of the bot: k/n of 50 per second.
+
+    Rounded down, so the processes together never exceed the limit (0-3/8: 25 per second, 1/3: 16);
+    under one request per second the requests are spaced out instead (1 of 100: one per 2 s).
+    """
+    if not 0 < share <= 1:
+        raise ValueError(f"a process is a share in (0, 1] of the bot, not {share}")
+    rate = GLOBAL_LIMIT * share / Fraction(GLOBAL_PERIOD)
+    if rate >= 1:
+        return math.floor(rate), GLOBAL_PERIOD
+    return 1, float(1 / rate)
+
+
 class Pacer:
-    """Every limit a replay must respect, shared by all replays of one bot."""
+    """Every limit a replay must respect, shared by all replays of one bot process."""
 
     def __init__(
-        self, time_scale: float = 1.0, clock: Callable[[], float] = time.monotonic
+        self,
+        time_scale: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        share: Fraction = Fraction(1),
     ) -> None:
         self.time_scale = time_scale
         self.clock = clock
-        self.global_window = SlidingWindow(GLOBAL_LIMIT, GLOBAL_PERIOD * time_scale, clock)
+        self.share = share  # of the bot token's global budget: k/n for k of n shards
+        limit, period = global_budget(share)
+        self.global_window = SlidingWindow(limit, period * time_scale, clock)
         self._channels: dict[int, tuple[SlidingWindow, SlidingWindow]] = {}
 
     def _windows(self, channel_id: int) -> tuple[SlidingWindow, SlidingWindow]:
