@@ -21,6 +21,7 @@ from bot import access
 from bot.cards import CardPoster
 from bot.replay.edge import PauseReplay, Transient
 from bot.services import Services
+from bot.shards import serves
 from bot.watcher import FolderWatcher, WatchState
 from storage import feed
 from storage.models import LoadReport, Mode, Pace
@@ -115,6 +116,9 @@ class Announcer:
         """One look: announce what is due, bring stale cards up to date, start queued replays."""
         per_guild: dict[int, int] = {}
         for item in await feed.pending(self.store, limit=200):
+            # Another process (another shard) announces in the servers it serves.
+            if not serves(self.bot, item.guild_id):
+                continue
             if per_guild.get(item.guild_id, 0) >= ANNOUNCE_PER_TICK:
                 continue
             per_guild[item.guild_id] = per_guild.get(item.guild_id, 0) + 1
@@ -161,6 +165,8 @@ class Announcer:
             return
         busy: set[int] = set()
         for item in await feed.queued(self.store):
+            if not serves(self.bot, item.guild_id):
+                continue  # queued for a server another process serves: that one starts it
             if item.channel_id in busy or await manager.is_busy(item.channel_id):
                 busy.add(item.channel_id)  # one replay per channel; the rest wait, in arrival order
                 continue

@@ -100,12 +100,19 @@ def process_share(client: discord.Client) -> Fraction:
 
 
 def serves(client: discord.Client, guild_id: int) -> bool:
-    """True when this process receives `guild_id`'s events (its shard is one of ours).
+    """True when `guild_id` is this process's to act in: its shard is one this process runs.
 
-    Discord sends a shard only its guilds, so discord.py's own cache is the answer; no formula is
-    re-derived here (and a guild the bot has left is, rightly, served by nobody).
+    discord.py's cache answers first (Discord sends a shard only its own guilds); a guild it does not
+    hold (left, or not yet available) belongs to the process of its shard, by Discord's formula, so
+    exactly one process deals with it (an unsharded bot deals with everything, as before).
     """
-    return client.get_guild(guild_id) is not None
+    if client.get_guild(guild_id) is not None:
+        return True
+    shards = process_shards(client)
+    if shards is None:
+        return True
+    ids, count = shards
+    return (guild_id >> 22) % count in ids
 
 
 def describe(client: discord.Client, guild_id: int) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from bot import render
+from bot import render, shards
 from bot.replay.preview import duration
 from bot.services import Services
 from storage import feed, queries
@@ -39,6 +39,8 @@ async def status_text(
     lines = []
     if announcer is not None:
         lines.append(f"**Up** {duration(time.monotonic() - announcer.started)}")
+    if (sharding := shards.describe(services.edge.client, guild_id)) is not None:
+        lines.append(sharding)
     where = f" {render.code(str(store.path))}" if owner else ""
     lines.append(
         f"**Database**{where}: {size / 1e6:.1f} MB, "

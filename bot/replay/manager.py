@@ -17,6 +17,7 @@ from bot.replay.engine import PLACEHOLDER, REFUSED, CardFactory, ReplayRunner, l
 from bot.replay.plan import Plan, build_plan, estimate_seconds, ledger_row
 from bot.replay.progress import Progress
 from bot.replay.update import REMOVED_PLACEHOLDER, UpdateReport, diff
+from bot.shards import serves
 from storage import queries
 from storage import replays as ledger
 from storage.db import Storage
@@ -142,9 +143,12 @@ class ReplayManager:
             return ReplayState.paused
 
     async def resume_all(self) -> int:
-        """Restart every replay the ledger says is running (after a crash or a restart)."""
+        """Restart every replay the ledger says is running (after a crash or a restart) in the
+        servers this process serves; the other shards' processes resume theirs."""
         count = 0
         for replay in await ledger.replays_in_state(self.store, ReplayState.running):
+            if not serves(self.edge.client, replay.guild_id):
+                continue
             if replay.channel_id not in self.tasks or self.tasks[replay.channel_id].done():
                 log.info("resuming replay %s in channel %s", replay.id, replay.channel_id)
                 await self.launch(replay)
