@@ -1,4 +1,9 @@
-"""The Storage object: owns the SQLite connections, applies migrations, runs explicit transactions."""
+"""The Storage object: owns the database connections, applies migrations, runs explicit transactions.
+
+Two stores share one interface: SQLite (a file; the default) and PostgreSQL (`postgresql://…`, in
+`storage/pg.py`). Queries are written once, with `?` placeholders, against `Conn`: what both an
+aiosqlite connection and `storage.pg`'s connection wrapper offer.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,22 @@ import asyncio
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable, Generator, Iterable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any, ClassVar, Literal, Protocol, TypeVar, cast
 
 import aiosqlite
+import asyncpg
 
 from storage.errors import DatabaseUnusable
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 PRAGMAS = (
     "PRAGMA journal_mode = WAL",
@@ -26,10 +36,68 @@ PRAGMAS = (
 )
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """Every bundled migration as (number, name, sql), in order."""
+Dialect = Literal["sqlite", "postgres"]
+
+# What either store raises for a failed statement, and for a broken constraint (a duplicate key).
+DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    sqlite3.Error,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+)
+CONFLICT_ERRORS: tuple[type[Exception], ...] = (
+    sqlite3.IntegrityError,
+    asyncpg.IntegrityConstraintViolationError,
+)
+
+
+class Rows(Protocol):
+    """What a statement's result offers (an aiosqlite cursor, or `storage.pg`'s rows)."""
+
+    async def fetchone(self) -> Any: ...
+
+    async def fetchall(self) -> Iterable[Any]: ...
+
+
+class Pending(Protocol):
+    """A statement on its way: awaited, or entered with `async with`, it gives its rows."""
+
+    def __await__(self) -> Generator[Any, None, Any]: ...
+
+    async def __aenter__(self) -> Rows: ...
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> Any: ...
+
+
+class Conn(Protocol):
+    """One connection (inside a transaction, or a reader): the part of aiosqlite's API we use."""
+
+    def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> Pending: ...
+
+    async def executemany(self, sql: str, parameters: Iterable[Iterable[Any]]) -> Any: ...
+
+    async def execute_fetchall(
+        self, sql: str, parameters: Iterable[Any] | None = None
+    ) -> Iterable[Any]: ...
+
+
+def is_url(target: str | Path) -> bool:
+    """Whether `target` names a PostgreSQL database (`postgresql://` or `postgres://`)."""
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def sqlite_path(target: str | Path) -> Path:
+    """The file a SQLite target names (a path, or `sqlite:///path`)."""
+    text = str(target)
+    return Path(text.removeprefix("sqlite://")) if text.startswith("sqlite:///") else Path(text)
+
+
+def migrations(dialect: Dialect = "sqlite") -> list[tuple[int, str, str]]:
+    """Every bundled migration of one store as (number, name, sql), in order."""
     found = []
-    for entry in resources.files("storage.migrations").iterdir():
+    folder = resources.files("storage.migrations")
+    if dialect == "postgres":
+        folder = folder / "postgres"
+    for entry in folder.iterdir():
         if entry.name.endswith(".sql"):
             number = int(entry.name.split("_", 1)[0])
             found.append((number, entry.name.removesuffix(".sql"), entry.read_text("utf-8")))
@@ -106,32 +174,86 @@ def _check_path(path: Path) -> None:
         raise DatabaseUnusable(str(path), "is read-only; threadreplay needs to write it")
 
 
-async def _check_version(conn: aiosqlite.Connection, path: Path) -> None:
+def check_version(applied: Iterable[tuple[int, str]], shown: str, dialect: Dialect) -> None:
     """Refuse a store that holds a migration this code does not know (written by a newer version)."""
+    known = {number for number, _, _ in migrations(dialect)}
+    unknown = sorted((int(v), str(n)) for v, n in applied if v not in known)
+    if unknown:
+        _, name = unknown[-1]
+        raise DatabaseUnusable(
+            shown,
+            f"was written by a newer threadreplay (migration {name}, this version knows up to"
+            f" {max(known):04d}); upgrade threadreplay, or restore a backup — it was not changed",
+        )
+
+
+async def _check_version(conn: aiosqlite.Connection, path: Path) -> None:
+    """`check_version` for a SQLite file (a new file has no ledger yet)."""
     async with conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
     ) as cur:
         if await cur.fetchone() is None:
             return
     async with conn.execute("SELECT version, name FROM schema_migrations") as cur:
-        applied = await cur.fetchall()
-    known = {number for number, _, _ in migrations()}
-    unknown = sorted((int(v), str(n)) for v, n in applied if v not in known)
-    if unknown:
-        _, name = unknown[-1]
-        raise DatabaseUnusable(
-            str(path),
-            f"was written by a newer threadreplay (migration {name}, this version knows up to"
-            f" {max(known):04d}); upgrade threadreplay, or restore a backup — it was not changed",
-        )
+        applied = [(int(v), str(n)) for v, n in await cur.fetchall()]
+    check_version(applied, str(path), "sqlite")
 
 
-class Storage:
+class Storage(ABC):
+    """The store: a writer (one transaction at a time per process), a reader and a searcher.
+
+    `reader` serves lookups; `searcher` serves full-text searches, which can take tens of ms, so a
+    lookup never queues behind one.
+    """
+
+    dialect: ClassVar[Dialect]
+    path: Path | None = None  # the SQLite file; None for PostgreSQL
+    reader: Conn
+    searcher: Conn
+
+    @staticmethod
+    async def open(target: str | Path) -> Storage:
+        """Open (creating if needed) and migrate the store `target` names: a path or a URL.
+
+        Any reason it cannot serve as the store ends in `DatabaseUnusable`, with every connection
+        closed and nothing written.
+        """
+        if is_url(target):
+            from storage.pg import PgStorage  # asyncpg is only loaded for PostgreSQL
+
+            return await PgStorage.connect(str(target))
+        return await SqliteStorage.open_file(sqlite_path(target))
+
+    @property
+    @abstractmethod
+    def shown(self) -> str:
+        """The store as a person may see it: the file, or the URL without its password."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Close every connection."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Conn]:
+        """One transaction on the writer; any exception (or cancellation) rolls back."""
+
+    async def __aenter__(self) -> Storage:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+class SqliteStorage(Storage):
     """One SQLite database: a writer connection (serialised by a lock) and two readers.
 
     `reader` serves lookups; `searcher` serves full-text searches, which can take tens of ms, so a
     lookup never queues behind one (each aiosqlite connection runs one statement at a time).
     """
+
+    reader: aiosqlite.Connection
+    searcher: aiosqlite.Connection
+    dialect: ClassVar[Dialect] = "sqlite"
 
     def __init__(
         self,
@@ -147,13 +269,8 @@ class Storage:
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str | Path) -> Storage:
-        """Open (creating if needed) and migrate the database at `path`.
-
-        Any reason the file cannot serve as the store ends in `DatabaseUnusable`, with every
-        connection closed and nothing written.
-        """
-        path = Path(path)
+    async def open_file(cls, path: Path) -> SqliteStorage:
+        """Open (creating if needed) and migrate the SQLite file at `path`."""
         _check_path(path)
         opened: list[aiosqlite.Connection] = []
         try:
@@ -170,17 +287,16 @@ class Storage:
             raise
         return cls(path, *opened)
 
+    @property
+    def shown(self) -> str:
+        """The database file."""
+        return str(self.path)
+
     async def close(self) -> None:
         """Close every connection."""
         await self.searcher.close()
         await self.reader.close()
         await self.writer.close()
-
-    async def __aenter__(self) -> Storage:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

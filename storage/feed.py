@@ -144,7 +144,8 @@ async def pending(store: Storage, *, limit: int = 50) -> list[Pending]:
         " FROM guild_settings g JOIN articles a ON a.id > g.baseline_article_id"
         " LEFT JOIN announcements n ON n.article_id = a.id AND n.guild_id = g.guild_id"
         " WHERE g.announce_channel_id IS NOT NULL"
-        "   AND (n.state IS NULL OR n.state = 'posting' OR n.content_hash IS NOT a.content_hash)"
+        "   AND (n.state IS NULL OR n.state = 'posting' OR n.content_hash IS NULL"
+        "        OR n.content_hash <> a.content_hash)"
         " ORDER BY a.id, g.guild_id LIMIT ?",
         (limit,),
     )
@@ -167,8 +168,8 @@ async def mark_posting(store: Storage, article_id: int, guild_id: int, channel_i
     """Write-ahead: the card is about to be posted (a restart then looks for it before posting again)."""
     async with store.transaction() as db:
         await db.execute(
-            "INSERT OR IGNORE INTO announcements (article_id, guild_id, channel_id, state, created_at)"
-            " VALUES (?, ?, ?, 'posting', ?)",
+            "INSERT INTO announcements (article_id, guild_id, channel_id, state, created_at)"
+            " VALUES (?, ?, ?, 'posting', ?) ON CONFLICT DO NOTHING",
             (article_id, guild_id, channel_id, utcnow()),
         )
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import aiosqlite
+from storage.db import Conn
 
 
-async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+async def fetch_all(conn: Conn, sql: str, params: Iterable[Any] = ()) -> list[Any]:
     """Every row of a query, fetched at once."""
     return list(await conn.execute_fetchall(sql, tuple(params)))
 
 
-async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> Any | None:
+async def fetch_one(conn: Conn, sql: str, params: Iterable[Any] = ()) -> Any | None:
     """The first row of a query (or None)."""
     rows = await fetch_all(conn, sql, params)
     return rows[0] if rows else None

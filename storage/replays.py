@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
 from pydantic import BaseModel
 
-from storage.db import Storage, utcnow
+from storage.db import CONFLICT_ERRORS, Conn, Storage, utcnow
 from storage.errors import StorageError
 from storage.models import Mode, Pace, ReplayState, StepStatus
 from storage.read import fetch_all, fetch_one
@@ -96,7 +94,7 @@ async def create_replay(
                 assert row_ is not None  # count(*) and RETURNING always answer
                 replay_id = row_[0]
             await _insert_steps(db, replay_id, steps)
-    except sqlite3.IntegrityError as exc:
+    except CONFLICT_ERRORS as exc:
         raise StorageError("a replay is already running or paused in this channel") from exc
     replay = await get_replay(store, replay_id)
     assert replay is not None
@@ -104,7 +102,7 @@ async def create_replay(
 
 
 async def _insert_steps(
-    db: aiosqlite.Connection, replay_id: int, steps: list[dict[str, object]]
+    db: Conn, replay_id: int, steps: list[dict[str, object]]
 ) -> None:
     """Insert frozen steps (inside the caller's transaction)."""
     await db.executemany(
