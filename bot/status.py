@@ -29,9 +29,7 @@ async def status_text(
     and queue. Host paths (database, folder, failed files) only for the bot's owners: a server's
     admins see their server, never the machine the bot runs on or another server."""
     store = services.store
-    size = sum(
-        p.stat().st_size for p in store.path.parent.glob(store.path.name + "*") if p.is_file()
-    )
+    size = await store.size_bytes()
     async with store.reader.execute("SELECT count(*) FROM comments") as cur:
         row_ = await cur.fetchone()
         assert row_ is not None  # count(*) and RETURNING always answer
@@ -41,7 +39,7 @@ async def status_text(
         lines.append(f"**Up** {duration(time.monotonic() - announcer.started)}")
     if (sharding := shards.describe(services.edge.client, guild_id)) is not None:
         lines.append(sharding)
-    where = f" {render.code(str(store.path))}" if owner else ""
+    where = f" {render.code(store.shown)}" if owner else ""  # a URL is shown without its password
     lines.append(
         f"**Database**{where}: {size / 1e6:.1f} MB, "
         f"{plural(await queries.count_articles(store), 'article')}, {plural(comments, 'comment')}"

@@ -234,6 +234,10 @@ class Storage(ABC):
         """Close every connection."""
 
     @abstractmethod
+    async def size_bytes(self) -> int:
+        """How much room the store takes (its files, or the database on the server)."""
+
+    @abstractmethod
     def transaction(self) -> AbstractAsyncContextManager[Conn]:
         """One transaction on the writer; any exception (or cancellation) rolls back."""
 
@@ -251,6 +255,7 @@ class SqliteStorage(Storage):
     lookup never queues behind one (each aiosqlite connection runs one statement at a time).
     """
 
+    path: Path
     reader: aiosqlite.Connection
     searcher: aiosqlite.Connection
     dialect: ClassVar[Dialect] = "sqlite"
@@ -291,6 +296,11 @@ class SqliteStorage(Storage):
     def shown(self) -> str:
         """The database file."""
         return str(self.path)
+
+    async def size_bytes(self) -> int:
+        """The database file with its -wal and -shm files."""
+        folder, name = self.path.parent, self.path.name
+        return sum(p.stat().st_size for p in folder.glob(name + "*") if p.is_file())
 
     async def close(self) -> None:
         """Close every connection."""

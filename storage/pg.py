@@ -214,6 +214,10 @@ class PgStorage(Storage):
         """The URL without its password."""
         return shown_url(self._url)
 
+    async def size_bytes(self) -> int:
+        """The database's size on the server."""
+        return int(await self.reader_pool.fetchval("SELECT pg_database_size(current_database())"))
+
     async def close(self) -> None:
         """Close the pools and the writer."""
         await self.searcher_pool.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -203,10 +203,23 @@ async def update_replay(store: Storage, replay_id: int, **fields: object) -> Non
 
 
 async def step_sending(
-    store: Storage, replay_id: int, seq: int, part: int, location_id: int
+    store: Storage,
+    replay_id: int,
+    seq: int,
+    part: int,
+    location_id: int,
+    *,
+    lease: tuple[str, float] | None = None,
 ) -> None:
-    """Write-ahead: part `part` of step `seq` is about to be posted in `location_id`."""
+    """Write-ahead: part `part` of step `seq` is about to be posted in `location_id`.
+
+    With `lease` (owner, seconds), only while that owner holds the replay's lease, which this
+    renews in the same transaction; otherwise `LeaseLost` and nothing is written. So a process
+    whose lease expired (it stalled, another took over) cannot post again what the other posts.
+    """
     async with store.transaction() as db:
+        if lease is not None and not await _renew(db, replay_id, *lease):
+            raise LeaseLost(f"replay {replay_id} is run by another process now")
         await db.execute(
             "UPDATE replay_steps SET status = 'sending', sending_part = ?, location_id = ?"
             " WHERE replay_id = ? AND seq = ?",
@@ -277,4 +290,56 @@ async def set_step(
                 replay_id,
                 seq,
             ),
+        )
+
+
+# ---- leases: at most one process runs a replay -----------------------------------------------------
+
+LEASE_SECONDS = 30.0  # how long a lease lasts unless renewed (each message renews it)
+
+
+class LeaseLost(StorageError):
+    """Another process runs this replay now (this one's lease expired and was taken)."""
+
+
+def lease_until(seconds: float) -> str:
+    """The ISO time `seconds` from now (compared as text with utcnow(), same format)."""
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
+
+
+async def take_lease(store: Storage, replay_id: int, owner: str, seconds: float) -> bool:
+    """Take a running replay's lease for `owner` if nobody holds it, it expired, or it is ours.
+
+    One atomic UPDATE: of two processes trying at once, exactly one sees its row come back.
+    """
+    async with store.transaction() as db:
+        async with db.execute(
+            "UPDATE replays SET lease_owner = ?, lease_expires = ? WHERE id = ? AND state = 'running'"
+            " AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires < ?) RETURNING id",
+            (owner, lease_until(seconds), replay_id, owner, utcnow()),
+        ) as cur:
+            return await cur.fetchone() is not None
+
+
+async def renew_lease(store: Storage, replay_id: int, owner: str, seconds: float) -> bool:
+    """Extend `owner`'s lease; False when another process holds it now."""
+    async with store.transaction() as db:
+        return await _renew(db, replay_id, owner, seconds)
+
+
+async def _renew(db: Conn, replay_id: int, owner: str, seconds: float) -> bool:
+    async with db.execute(
+        "UPDATE replays SET lease_expires = ? WHERE id = ? AND lease_owner = ? RETURNING id",
+        (lease_until(seconds), replay_id, owner),
+    ) as cur:
+        return await cur.fetchone() is not None
+
+
+async def release_lease(store: Storage, replay_id: int, owner: str) -> None:
+    """Give up `owner`'s lease (the replay ended here, or this process is shutting down)."""
+    async with store.transaction() as db:
+        await db.execute(
+            "UPDATE replays SET lease_owner = NULL, lease_expires = NULL"
+            " WHERE id = ? AND lease_owner = ?",
+            (replay_id, owner),
         )

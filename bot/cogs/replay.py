@@ -81,9 +81,7 @@ class ReplayCog(commands.Cog, name="Replay"):
     async def cog_load(self) -> None:
         self.services.acquire()
         # Through the supervisor: a failure is logged with its traceback and shown in status.
-        self._resume_task = self.services.supervisor.spawn(
-            "resume", self._resume_when_ready, restart=False
-        )
+        self._resume_task = self.services.supervisor.spawn("resume", self._resume_when_ready)
 
     async def cog_unload(self) -> None:
         if self._resume_task is not None:
@@ -93,11 +91,15 @@ class ReplayCog(commands.Cog, name="Replay"):
         await self.services.release()
 
     async def _resume_when_ready(self) -> None:
-        """After a crash or restart, replays the ledger says were running carry on by themselves."""
+        """After a crash or restart, replays the ledger says were running carry on by themselves;
+        then, every half lease, any whose process died or shut down (another process sharing the
+        store, a rolling restart) is taken over once its lease is free."""
         await self.bot.wait_until_ready()
-        resumed = await self.manager.resume_all()
-        if resumed:
-            log.info("resumed %d replays", resumed)
+        while True:
+            resumed = await self.manager.resume_all()
+            if resumed:
+                log.info("resumed %d replays", resumed)
+            await asyncio.sleep(self.manager.lease_seconds / 2)
 
     async def cog_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +26,7 @@ from storage import replays as ledger
 from storage.db import Storage
 from storage.errors import StorageError
 from storage.models import Mode, Pace, ReplayState, StepStatus
-from storage.replays import Replay, ReplayStep
+from storage.replays import LEASE_SECONDS, LeaseLost, Replay, ReplayStep
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +68,10 @@ class ReplayManager:
         self.card = card
         self.runners: dict[int, ReplayRunner] = {}
         self.tasks: dict[int, asyncio.Task[ReplayState]] = {}
+        # This process's name on the leases it takes (several processes may share one store), and
+        # how long a lease lasts: a process killed mid-replay hands it over after that long.
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.lease_seconds = max(LEASE_SECONDS * edge.pacer.time_scale, 3.0)
 
     async def start(
         self,
@@ -116,8 +123,11 @@ class ReplayManager:
         await self.launch(replay)
         return replay
 
-    async def launch(self, replay: Replay) -> None:
-        """Run a replay the ledger says should be running."""
+    async def launch(self, replay: Replay) -> bool:
+        """Run a replay the ledger says should be running, unless another process holds its lease."""
+        if not await ledger.take_lease(self.store, replay.id, self.owner, self.lease_seconds):
+            log.info("replay %s is being run by another process; not started here", replay.id)
+            return False
         stored = await queries.get_article(self.store, replay.article_key)
         title = stored.article.title if stored else replay.article_key
         steps = await ledger.get_steps(self.store, replay.id)
@@ -125,34 +135,62 @@ class ReplayManager:
         self.edge.pacer.seed(
             replay.channel_id, [now - snowflake_time(m) for s in steps for m in s.message_ids]
         )
+        lease = (self.owner, self.lease_seconds)
         runner = ReplayRunner(
-            self.edge, Progress(self.store, replay, steps), title, self.card(replay)
+            self.edge, Progress(self.store, replay, steps, lease), title, self.card(replay)
         )
         self.runners[replay.channel_id] = runner
         task = asyncio.create_task(self._run(runner), name=f"threadreplay-replay-{replay.id}")
         self.tasks[replay.channel_id] = task
+        return True
 
     async def _run(self, runner: ReplayRunner) -> ReplayState:
+        keeper = asyncio.create_task(
+            self._keep_lease(runner), name=f"threadreplay-lease-{runner.replay_id}"
+        )
         try:
             return await runner.run()
         except asyncio.CancelledError:
             raise
+        except LeaseLost:
+            log.warning(
+                "replay %s: another process took it over (this one's lease expired); left to it",
+                runner.replay_id,
+            )
+            return ReplayState.running
         except Exception:
             log.exception("replay %s crashed; pausing it", runner.replay_id)
             await runner.progress.leave(ReplayState.paused, "an internal error (see the bot's log)")
             return ReplayState.paused
+        finally:
+            keeper.cancel()
+            await asyncio.gather(keeper, return_exceptions=True)
+            # Shielded: a cancelled runner still hands its replay over at once, not after expiry.
+            await asyncio.shield(ledger.release_lease(self.store, runner.replay_id, self.owner))
+
+    async def _keep_lease(self, runner: ReplayRunner) -> None:
+        """Renew the lease while the runner waits between messages (each message renews it too)."""
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            if not await ledger.renew_lease(
+                self.store, runner.replay_id, self.owner, self.lease_seconds
+            ):
+                runner.request_halt(ReplayState.running, "another process runs this replay now")
+                return
 
     async def resume_all(self) -> int:
         """Restart every replay the ledger says is running (after a crash or a restart) in the
-        servers this process serves; the other shards' processes resume theirs."""
+        servers this process serves, unless another process holds its lease; the other shards'
+        processes resume theirs. Called again every lease period: a replay whose process died or
+        shut down (a rolling restart) is taken over once its lease is released or expires."""
         count = 0
         for replay in await ledger.replays_in_state(self.store, ReplayState.running):
             if not serves(self.edge.client, replay.guild_id):
                 continue
             if replay.channel_id not in self.tasks or self.tasks[replay.channel_id].done():
-                log.info("resuming replay %s in channel %s", replay.id, replay.channel_id)
-                await self.launch(replay)
-                count += 1
+                if await self.launch(replay):
+                    log.info("resumed replay %s in channel %s", replay.id, replay.channel_id)
+                    count += 1
         return count
 
     async def is_busy(self, channel_id: int) -> bool:

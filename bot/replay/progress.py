@@ -17,10 +17,17 @@ from storage.replays import Replay, ReplayStep
 class Progress:
     """One replay and its steps, kept equal to the ledger."""
 
-    def __init__(self, store: Storage, replay: Replay, steps: list[ReplayStep]) -> None:
+    def __init__(
+        self,
+        store: Storage,
+        replay: Replay,
+        steps: list[ReplayStep],
+        lease: tuple[str, float] | None = None,
+    ) -> None:
         self.store = store
         self.replay = replay
         self.steps = steps
+        self.lease = lease  # (owner, seconds) of the runner's lease: every send renews and checks it
 
     async def _set(self, **fields: object) -> None:
         await ledger.update_replay(self.store, self.replay.id, **fields)
@@ -59,7 +66,9 @@ class Progress:
 
     async def sending(self, step: ReplayStep, part: int, location: int) -> None:
         """Part `part` of a step is about to be sent into `location` (written ahead)."""
-        await ledger.step_sending(self.store, self.replay.id, step.seq, part, location)
+        await ledger.step_sending(
+            self.store, self.replay.id, step.seq, part, location, lease=self.lease
+        )
         step.status, step.location_id = StepStatus.sending, location
 
     async def posted(self, step: ReplayStep, ids: list[int]) -> None:
