@@ -12,12 +12,12 @@ import logging
 import os
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Generator, Iterable
+from collections.abc import AsyncIterator, Generator, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Protocol, TypeVar, cast
+from typing import Any, ClassVar, Literal, Protocol
 
 import aiosqlite
 import asyncpg
@@ -25,8 +25,6 @@ import asyncpg
 from storage.errors import DatabaseUnusable
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 PRAGMAS = (
     "PRAGMA journal_mode = WAL",
