@@ -28,16 +28,19 @@ class AdminMixin:
         owner_name: str = "owner",
         bot_permissions: int = DEFAULT_BOT,
         everyone_permissions: int = DEFAULT_EVERYONE,
+        on_shard: tuple[int, int] | None = None,
     ) -> int:
-        """Create a guild (owner, @everyone, the bot's role); GUILD_CREATE if a client is connected."""
+        """Create a guild (owner, @everyone, the bot's role); GUILD_CREATE to the sessions of its
+        shard. ``on_shard=(id, count)`` gives it an id on that shard (``(id >> 22) % count``)."""
         guild_id = self.world.add_guild(
             name,
             owner_name=owner_name,
             bot_permissions=bot_permissions,
             everyone_permissions=everyone_permissions,
+            on_shard=on_shard,
         )
         for session in self.gateway.sessions.values():
-            if not session.invalid and session.intents & gi.GUILDS:
+            if not session.invalid and session.intents & gi.GUILDS and session.owns(guild_id):
                 session.dispatch(
                     "GUILD_CREATE", guild_create(self, self.world.guilds[guild_id], session.intents)
                 )

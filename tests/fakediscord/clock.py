@@ -59,6 +59,17 @@ class Snowflakes:
         self._last_ms = ms
         return (ms << 22) | (_WORKER_ID << 17) | (_PROCESS_ID << 12) | self._increment
 
+    def next_on_shard(self, shard_id: int, count: int) -> int:
+        """A new snowflake whose guild would be on shard ``shard_id`` of ``count``: its timestamp is
+        moved on to the next millisecond with ``ms % count == shard_id`` (still strictly greater)."""
+        snowflake = self.next()
+        ms = snowflake >> 22
+        if ms % count != shard_id:
+            self._last_ms = ms + (shard_id - ms) % count
+            self._increment = 0
+            snowflake = (self._last_ms << 22) | (_WORKER_ID << 17) | (_PROCESS_ID << 12)
+        return snowflake
+
 
 def snowflake_iso(snowflake: int) -> str:
     """Return the ISO 8601 timestamp encoded in ``snowflake`` (as Discord's ``timestamp`` field)."""

@@ -75,6 +75,8 @@ class FakeDiscord(AdminMixin, InteractionsMixin):
         self.interaction_token_ttl = 900.0
         #: Privileged intents the "developer portal" allows; others close the gateway with 4014.
         self.allowed_privileged_intents = gi.PRIVILEGED
+        #: ``GET /gateway/bot``'s ``shards``; None: Discord's one per 1,000 guilds (at least 1).
+        self.recommended_shards: int | None = None
         router = Router()
         for module in (
             routes_core,

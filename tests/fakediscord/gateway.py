@@ -25,17 +25,48 @@ HEARTBEAT_ACK = {"op": 11, "d": None, "s": None, "t": None}
 REPLAY_BUFFER = 10_000
 
 
+def event_guild(event: str, data: dict[str, Any]) -> int | None:
+    """The guild an event belongs to (None for a DM or an event of no guild)."""
+    if event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"):
+        return int(data["id"])
+    guild_id = data.get("guild_id")
+    return int(guild_id) if guild_id is not None else None
+
+
+def parse_shard(value: Any) -> tuple[int, int] | None:
+    """IDENTIFY's ``shard``: ``(id, count)``, None when absent; ValueError when Discord refuses it."""
+    if value is None:
+        return None
+    if (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        and 0 <= value[0] < value[1]
+    ):
+        return value[0], value[1]
+    raise ValueError(f"invalid shard {value!r}")
+
+
 class Session:
     """A gateway session: survives disconnects so RESUME can replay what was missed."""
 
-    def __init__(self, intents: int) -> None:
-        """Create a session with a fresh id."""
+    def __init__(self, intents: int, shard: tuple[int, int] | None = None) -> None:
+        """Create a session with a fresh id, on ``shard`` (id, count) or unsharded."""
         self.id = secrets.token_hex(16)
         self.intents = intents
+        self.shard = shard
         self.seq = 0
         self.events: deque[dict[str, Any]] = deque(maxlen=REPLAY_BUFFER)
         self.conn: Connection | None = None
         self.invalid = False
+
+    def owns(self, guild_id: int | None) -> bool:
+        """Discord's sharding: a guild's events go to shard ``(guild_id >> 22) % count``; DMs and
+        events of no guild to shard 0; an unsharded session gets everything."""
+        if self.shard is None:
+            return True
+        shard_id, count = self.shard
+        return shard_id == (0 if guild_id is None else (guild_id >> 22) % count)
 
     def dispatch(self, event: str, data: Any) -> None:
         """Number the event, keep it for replay and send it if connected."""
@@ -139,9 +170,10 @@ class Gateway:
 
     # ----- test-facing controls ----------------------------------------------------------
     def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send ``event`` to every live session whose intents ask for it."""
+        """Send ``event`` to every live session of the event's shard whose intents ask for it."""
+        guild_id = event_guild(event, data)
         for session in list(self.sessions.values()):
-            if session.invalid:
+            if session.invalid or not session.owns(guild_id):
                 continue
             shaped = gi.shape_for(session.intents, event, data, self.fake.world)
             if shaped is not None:
@@ -173,6 +205,17 @@ class Gateway:
     def connected(self) -> bool:
         """True when at least one identified or resumed connection is open."""
         return any(c.session is not None for c in self.connections)
+
+    def connected_for(self, guild_id: int | None) -> bool:
+        """True when an open connection's session is on the shard of ``guild_id``."""
+        return any(c.session is not None and c.session.owns(guild_id) for c in self.connections)
+
+    def recommended_shards(self) -> int:
+        """What ``GET /gateway/bot`` recommends: Discord's 1,000 guilds per shard, at least 1
+        (``fake.recommended_shards`` overrides it)."""
+        if self.fake.recommended_shards is not None:
+            return self.fake.recommended_shards
+        return max(1, -(-len(self.fake.world.guilds) // 1000))
 
     # ----- the websocket -----------------------------------------------------------------
     async def handle(self, request: web.Request) -> web.StreamResponse:
@@ -238,6 +281,8 @@ class Gateway:
             return False
         elif op == 8:
             for guild_id in _as_list((data or {}).get("guild_id")):
+                if not conn.session.owns(int(guild_id)):
+                    continue  # another shard's guild: Discord answers only for this shard's
                 conn.session.dispatch(
                     "GUILD_MEMBERS_CHUNK", members_chunk(self.fake, int(guild_id), data)
                 )
@@ -260,13 +305,19 @@ class Gateway:
         if intents & gi.PRIVILEGED & ~self.fake.allowed_privileged_intents:
             await conn.close(4014, "Disallowed intent(s).")
             return False
+        try:
+            shard = parse_shard(data.get("shard"))
+        except ValueError:
+            await conn.close(4010, "Invalid shard.")
+            return False
         self.identifies += 1
-        session = Session(intents)
+        session = Session(intents, shard)
         self.sessions[session.id] = session
         session.conn = conn
         conn.session = session
-        session.dispatch("READY", ready(self.fake, session.id, data.get("shard")))
-        for guild in self.fake.world.guilds.values():
+        guilds = [g for g in self.fake.world.guilds.values() if session.owns(g.id)]
+        session.dispatch("READY", ready(self.fake, session.id, shard, [g.id for g in guilds]))
+        for guild in guilds:
             session.dispatch("GUILD_CREATE", guild_create(self.fake, guild, intents))
         return True
 

@@ -16,8 +16,10 @@ if TYPE_CHECKING:
 APPLICATION_FLAGS = (1 << 13) | (1 << 15) | (1 << 19) | (1 << 23)
 
 
-def ready(fake: FakeDiscord, session_id: str, shard: Any) -> dict[str, Any]:
-    """The READY dispatch: the bot user, unavailable guilds and the resume URL."""
+def ready(
+    fake: FakeDiscord, session_id: str, shard: tuple[int, int] | None, guild_ids: list[int]
+) -> dict[str, Any]:
+    """The READY dispatch: the bot user, the session's guilds (unavailable) and the resume URL."""
     world = fake.world
     user = payloads.user(world.bot)
     user.update(verified=True, mfa_enabled=False, email=None)
@@ -25,7 +27,7 @@ def ready(fake: FakeDiscord, session_id: str, shard: Any) -> dict[str, Any]:
         "v": 10,
         "user_settings": {},
         "user": user,
-        "guilds": [{"id": str(g), "unavailable": True} for g in world.guilds],
+        "guilds": [{"id": str(g), "unavailable": True} for g in guild_ids],
         "session_id": session_id,
         "session_type": "normal",
         "resume_gateway_url": fake.resume_gateway_url,
@@ -39,7 +41,7 @@ def ready(fake: FakeDiscord, session_id: str, shard: Any) -> dict[str, Any]:
         "_trace": ['["fake-gateway",{"micros":0}]'],
     }
     if shard is not None:
-        data["shard"] = shard
+        data["shard"] = list(shard)
     return data
 
 

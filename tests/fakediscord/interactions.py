@@ -242,8 +242,10 @@ class InteractionsMixin:
         source: Message | None = None,
     ) -> InteractionResult:
         world = self.world
-        if not self.gateway.connected:
-            raise RuntimeError("no gateway session is connected: start the client first")
+        if not self.gateway.connected_for(guild.id):
+            raise RuntimeError(
+                f"no gateway session on guild {guild.id}'s shard is connected: start the client first"
+            )
         perms = world.permissions(user_id, channel)
         channel_data = payloads.channel(channel)
         channel_data["permissions"] = str(perms)

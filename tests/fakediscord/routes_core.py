@@ -40,7 +40,11 @@ def register(router: Router) -> None:
     async def gateway_bot(ctx: Ctx) -> web.StreamResponse:
         limit = {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
         return json_response(
-            {"url": ctx.fake.gateway_url, "shards": 1, "session_start_limit": limit}
+            {
+                "url": ctx.fake.gateway_url,
+                "shards": ctx.fake.gateway.recommended_shards(),
+                "session_start_limit": limit,
+            }
         )
 
     async def app_info(ctx: Ctx) -> web.StreamResponse:

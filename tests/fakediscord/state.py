@@ -70,9 +70,11 @@ class World:
         owner_name: str = "owner",
         bot_permissions: int = DEFAULT_BOT,
         everyone_permissions: int = DEFAULT_EVERYONE,
+        on_shard: tuple[int, int] | None = None,
     ) -> int:
-        """Create a guild with @everyone, the bot's managed role, an owner and the bot as members."""
-        guild_id = self.ids.next()
+        """Create a guild with @everyone, the bot's managed role, an owner and the bot as members;
+        ``on_shard=(id, count)`` picks an id that Discord's formula puts on that shard."""
+        guild_id = self.ids.next() if on_shard is None else self.ids.next_on_shard(*on_shard)
         owner_id = self.add_user(owner_name)
         guild = Guild(id=guild_id, name=name, owner_id=owner_id, joined_at=self.now_iso())
         guild.roles[guild_id] = Role(guild_id, guild_id, "@everyone", everyone_permissions)
