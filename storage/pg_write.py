@@ -1,0 +1,69 @@
+"""Writing articles into the PostgreSQL store: the same rows and rules as `storage.articles`.
+
+SQLite writes synchronously on its writer's thread and feeds FTS5 itself; PostgreSQL keeps each
+row's `tsvector` as a generated column, so here an article is its rows and nothing more, written
+through the writer connection in the caller's transaction (one per article).
+"""
+
+from __future__ import annotations
+
+from storage.articles import (
+    _INSERT_ARTICLE,
+    _INSERT_COMMENT,
+    _UPDATE_ARTICLE,
+    _UPDATE_COMMENT,
+    ArticleRows,
+)
+from storage.db import Conn, utcnow
+from storage.models import LoadStatus
+
+
+async def write_article(db: Conn, rows: ArticleRows) -> LoadStatus:
+    """Write one article inside the caller's transaction: added, updated in place, or unchanged."""
+    async with db.execute(
+        "SELECT id, content_hash FROM articles WHERE key = ?", (rows.key,)
+    ) as cur:
+        row = await cur.fetchone()
+    if row is not None and row[1] == rows.content_hash:
+        return "unchanged"
+    now = utcnow()
+    if row is None:
+        async with db.execute(_INSERT_ARTICLE, (*rows.values, rows.key, now, now)) as cur:
+            inserted = await cur.fetchone()
+        assert inserted is not None  # INSERT … RETURNING always answers
+        article_id = int(inserted[0])
+        await db.executemany(_INSERT_COMMENT, [(*c, article_id) for c in rows.comments])
+        status: LoadStatus = "added"
+    else:
+        article_id = int(row[0])
+        await db.execute(_UPDATE_ARTICLE, (*rows.values, now, article_id))
+        await db.execute("DELETE FROM articles_fts WHERE rowid = ?", (article_id,))
+        await _replace_comments(db, article_id, rows)
+        status = "updated"
+    await db.execute(
+        "INSERT INTO articles_fts (rowid, title, caption, body) VALUES (?, ?, ?, ?)",
+        (article_id, *rows.fts),
+    )
+    return status
+
+
+async def _replace_comments(db: Conn, article_id: int, rows: ArticleRows) -> None:
+    """Make the stored comments equal the new ones, keeping the row (and id) of every surviving key."""
+    old = {r[0] for r in await db.execute_fetchall(
+        "SELECT key FROM comments WHERE article_id = ?", (article_id,)
+    )}  # fmt: skip
+    new = {c[-1] for c in rows.comments}
+    await db.executemany(
+        "DELETE FROM comments WHERE article_id = ? AND key = ?",
+        [(article_id, k) for k in old - new],
+    )
+    # Positions shift when comments are inserted above; park them out of the way of UNIQUE first.
+    await db.execute(
+        "UPDATE comments SET position = -1 - position WHERE article_id = ?", (article_id,)
+    )
+    await db.executemany(
+        _UPDATE_COMMENT, [(*c, article_id) for c in rows.comments if c[-1] in old]
+    )
+    await db.executemany(
+        _INSERT_COMMENT, [(*c, article_id) for c in rows.comments if c[-1] not in old]
+    )

@@ -1,0 +1,111 @@
+"""Full-text search on the PostgreSQL store: the same question as FTS5's, asked of `tsvector`s.
+
+The query language is FTS5's as far as PostgreSQL can follow it: words (all must match), `"a
+phrase"`, `word*` for a prefix, `OR`, and `NOT` or a leading `-` to exclude a word. Column filters
+(`author:x`) and `NEAR` are FTS5's own; here their words are searched as plain words. Each part is
+ranked (`ts_rank_cd`, like FTS5's bm25 best first) unless it matches more than RANKED_MAX rows: then
+its newest, as on SQLite. Snippets come from `storage.snippet` (the same window as for SQLite's long
+documents).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from storage.db import Conn, Storage
+from storage.snippet import Terms, query_terms, snippet
+
+_TOKEN = re.compile(r'"([^"]*)"?|(-?)([^\W_]+)(\*?)')
+
+
+def _lexeme(word: str, prefix: bool = False) -> str:
+    """One word as a tsquery operand (quoted, so no word is read as an operator)."""
+    return "'" + word.replace("'", "''") + "'" + (":*" if prefix else "")
+
+
+def tsquery_text(query: str) -> str:
+    """The query as `to_tsquery` text: operands joined by &, | for OR, ! for NOT, <-> in phrases."""
+    clauses: list[str] = []
+    joiner = "&"
+    negate = False
+    for m in _TOKEN.finditer(query):
+        phrase, minus, word, star = m.groups()
+        if word in ("OR", "AND", "NOT", "NEAR") and not minus and not star:
+            joiner = "|" if word == "OR" else joiner
+            negate = negate or word == "NOT"
+            continue
+        if phrase is not None:
+            words = re.findall(r"[^\W_]+", phrase)
+            if not words:
+                continue
+            operand = "(" + " <-> ".join(_lexeme(w) for w in words) + ")"
+        else:
+            operand = _lexeme(word, bool(star))
+            negate = negate or bool(minus)
+        if negate:
+            operand = "!" + operand
+        clauses.append(operand if not clauses else f" {joiner} {operand}")
+        joiner, negate = "&", False
+    return "".join(clauses)
+
+
+def _hits(rows: list[Any], first: int, terms: Terms, start: str, end: str) -> list[tuple[Any, ...]]:
+    """Rows with their text columns (from index `first` on) turned into one snippet."""
+    return [
+        (*r[:first], snippet(list(r[first:]), terms, start=start, end=end, ellipsis="…"))
+        for r in rows
+    ]
+
+
+async def _part(
+    db: Conn, table: str, columns: str, joins: str, q: str, limit: int, ranked_max: int
+) -> list[Any]:
+    """Matches of one table: the newest when broad (more than ranked_max), else the best ranked."""
+    where = f"{table}.search @@ to_tsquery('threadreplay', ?)"
+    broad = await db.execute_fetchall(
+        f"SELECT 1 FROM {table} WHERE {where} LIMIT 1 OFFSET ?", (q, ranked_max)
+    )
+    order = (
+        f"{table}.{'rowid' if table == 'articles_fts' else 'id'} DESC"
+        if broad
+        else f"ts_rank_cd({table}.search, to_tsquery('threadreplay', ?)) DESC"
+    )
+    params: tuple[Any, ...] = (q, limit) if broad else (q, q, limit)  # WHERE, [ORDER BY], LIMIT
+    return list(
+        await db.execute_fetchall(
+            f"SELECT {columns} FROM {table} {joins} WHERE {where} ORDER BY {order} LIMIT ?", params
+        )
+    )
+
+
+async def search_rows(
+    store: Storage, query: str, limit: int, *, ranked_max: int, start: str, end: str
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """(articles as (key, title, snippet), comments as (key, title, author, position, snippet))."""
+    q = tsquery_text(query)
+    if not q:
+        return [], []
+    articles = await _part(
+        store.searcher,
+        "articles_fts",
+        "a.key, a.title, articles_fts.title, articles_fts.caption, articles_fts.body",
+        "JOIN articles a ON a.id = articles_fts.rowid",
+        q,
+        limit,
+        ranked_max,
+    )
+    comments = await _part(
+        store.searcher,
+        "comments",
+        "a.key, a.title, comments.author, comments.position, comments.text",
+        "JOIN articles a ON a.id = comments.article_id",
+        q,
+        limit,
+        ranked_max,
+    )
+    terms = query_terms(query)
+    return await asyncio.to_thread(
+        lambda: (_hits(articles, 2, terms, start, end), _hits(comments, 4, terms, start, end))
+    )
