@@ -1,19 +1,25 @@
-"""Writing articles: one article with all its comments in one transaction, updated in place by key."""
+"""Writing articles: one article with all its comments in one transaction, updated in place by key.
+
+The SQL runs synchronously on the writer's own connection (`storage.sqlite_write.write`): one thread hop per
+article, or per batch of articles, rather than one per statement.
+"""
 
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-import aiosqlite
-
 from storage.db import Storage, utcnow
-from storage.models import Article, Comment, LoadStatus, ParseWarning
-from storage.read import fetch_one
+from storage.models import Article, Comment, LoadStatus
+from storage.sqlite_write import write
+
+CommentRow = tuple[object, ...]
 
 
-def comment_row(article_id: int, c: Comment) -> tuple[object, ...]:
-    """A comment as the parameters of the comments INSERT/UPDATE (same column order in both)."""
+def comment_row(c: Comment) -> CommentRow:
+    """A comment as the parameters of the comments INSERT/UPDATE, without its article id (added last)."""
     return (
         c.index,
         c.parent,
@@ -29,119 +35,153 @@ def comment_row(article_id: int, c: Comment) -> tuple[object, ...]:
         c.markup,
         c.markup_format,
         c.score,
-        article_id,
         c.key,
     )
 
 
+@dataclass(frozen=True)
+class ArticleRows:
+    """Everything one article writes, built away from the writer (in a parser process if need be)."""
+
+    key: str
+    content_hash: str
+    source_path: str | None
+    values: tuple[object, ...]  # the articles columns of _ARTICLE_VALUES, in that order
+    fts: tuple[str, str, str]  # title, caption, body for articles_fts
+    comments: list[CommentRow]
+
+
+def article_rows(article: Article, *, source_path: str | None, content_hash: str) -> ArticleRows:
+    """The rows of `article`, ready for `write_article`."""
+    values = (
+        article.format,
+        source_path,
+        article.source_url,
+        content_hash,
+        article.title,
+        article.caption,
+        json.dumps(article.paragraphs, ensure_ascii=False),
+        article.summary,
+        json.dumps([w.model_dump() for w in article.warnings], ensure_ascii=False),
+        len(article.comments),
+    )
+    fts = (article.title, article.caption or "", "\n\n".join(article.paragraphs))
+    comments = [comment_row(c) for c in article.comments]
+    return ArticleRows(article.key, content_hash, source_path, values, fts, comments)
+
+
+_ARTICLE_VALUES = (
+    "format, source_path, source_url, content_hash, title, caption, paragraphs, summary, warnings,"
+    " comment_count"
+)
+_INSERT_ARTICLE = (
+    f"INSERT INTO articles ({_ARTICLE_VALUES}, key, created_at, updated_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+)
+_UPDATE_ARTICLE = (
+    "UPDATE articles SET format = ?, source_path = ?, source_url = ?, content_hash = ?,"
+    " title = ?, caption = ?, paragraphs = ?, summary = ?, warnings = ?,"
+    " comment_count = ?, updated_at = ? WHERE id = ?"
+)
 _INSERT_COMMENT = (
     "INSERT INTO comments (position, parent, depth, author, text, spam, spam_reasons, deleted, line,"
-    " source_id, created_at, markup, markup_format, score, article_id, key)"
+    " source_id, created_at, markup, markup_format, score, key, article_id)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _UPDATE_COMMENT = (
     "UPDATE comments SET position = ?, parent = ?, depth = ?, author = ?, text = ?, spam = ?,"
     " spam_reasons = ?, deleted = ?, line = ?, source_id = ?, created_at = ?, markup = ?,"
     " markup_format = ?, score = ?"
-    " WHERE article_id = ? AND key = ?"
+    " WHERE key = ? AND article_id = ?"
 )
 
 
-@dataclass(frozen=True)
-class StoredFile:
-    """What the store recorded about the file an article was loaded from."""
-
-    content_hash: str
-    source_path: str | None
-    warnings: list[ParseWarning]
+# --- SQLite FTS5: how the full-text indexes are fed (a PostgreSQL tsvector branch goes beside). ---
 
 
-async def stored_file(store: Storage, key: str) -> StoredFile | None:
-    """The hash, source path and parse warnings stored for article `key`, or None."""
-    row = await fetch_one(
-        store.reader,
-        "SELECT content_hash, source_path, warnings FROM articles WHERE key = ?",
-        (key,),
+def feed_comment_fts(
+    conn: sqlite3.Connection, article_ids: Iterable[int], after_id: int = 0
+) -> None:
+    """Index the comments of `article_ids` with ids above `after_id`, in one statement.
+
+    Since migration 0008 no trigger indexes inserted comments: one INSERT … SELECT over many rows
+    writes one FTS5 segment, where a per-row trigger wrote one per comment.
+    """
+    conn.execute(
+        "INSERT INTO comments_fts (rowid, author, text) SELECT id, author, text FROM comments"
+        " WHERE article_id IN (SELECT value FROM json_each(?)) AND id > ? ORDER BY id",
+        (json.dumps(list(article_ids)), after_id),
     )
-    if row is None:
-        return None
-    return StoredFile(row[0], row[1], [ParseWarning(**w) for w in json.loads(row[2])])
+
+
+def feed_article_fts(conn: sqlite3.Connection, rows: Iterable[tuple[int, str, str, str]]) -> None:
+    """Index articles as (rowid, title, caption, body); their old entries must be gone already."""
+    conn.executemany(
+        "INSERT INTO articles_fts (rowid, title, caption, body) VALUES (?, ?, ?, ?)", rows
+    )
+
+
+def unindex_article(conn: sqlite3.Connection, article_id: int) -> None:
+    """Drop an article's own text from articles_fts (its comments' entries follow their triggers)."""
+    conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (article_id,))
 
 
 async def save_article(
     store: Storage, article: Article, *, source_path: str | None, content_hash: str
 ) -> LoadStatus:
     """Store `article` atomically: added, updated in place (comment ids kept by key) or unchanged."""
-    async with store.transaction() as db:
-        async with db.execute(
-            "SELECT id, content_hash FROM articles WHERE key = ?", (article.key,)
-        ) as cur:
-            row = await cur.fetchone()
-        if row is not None and row[1] == content_hash:
-            return "unchanged"
-        now = utcnow()
-        values = (
-            article.format,
-            source_path,
-            article.source_url,
-            content_hash,
-            article.title,
-            article.caption,
-            json.dumps(article.paragraphs, ensure_ascii=False),
-            article.summary,
-            json.dumps([w.model_dump() for w in article.warnings], ensure_ascii=False),
-            len(article.comments),
-        )
-        if row is None:
-            async with db.execute(
-                "INSERT INTO articles (format, source_path, source_url, content_hash, title, caption,"
-                " paragraphs, summary, warnings, comment_count, key, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (*values, article.key, now, now),
-            ) as cur:
-                row_ = await cur.fetchone()
-                assert row_ is not None  # count(*) and RETURNING always answer
-                article_id = row_[0]
-            await db.executemany(
-                _INSERT_COMMENT, [comment_row(article_id, c) for c in article.comments]
-            )
-            status: LoadStatus = "added"
-        else:
-            article_id = row[0]
-            await db.execute(
-                "UPDATE articles SET format = ?, source_path = ?, source_url = ?, content_hash = ?,"
-                " title = ?, caption = ?, paragraphs = ?, summary = ?, warnings = ?,"
-                " comment_count = ?, updated_at = ? WHERE id = ?",
-                (*values, now, article_id),
-            )
-            await db.execute("DELETE FROM articles_fts WHERE rowid = ?", (article_id,))
-            await _replace_comments(db, article_id, article.comments)
-            status = "updated"
-        await db.execute(
-            "INSERT INTO articles_fts (rowid, title, caption, body) VALUES (?, ?, ?, ?)",
-            (article_id, article.title, article.caption or "", "\n\n".join(article.paragraphs)),
-        )
-    return status
+    rows = article_rows(article, source_path=source_path, content_hash=content_hash)
+
+    def work(conn: sqlite3.Connection) -> LoadStatus:
+        status, article_id = write_article(conn, rows)
+        if status == "added":
+            feed_comment_fts(conn, [article_id])
+        if status != "unchanged":
+            feed_article_fts(conn, [(article_id, *rows.fts)])
+        return status
+
+    return await write(store, work)
 
 
-async def _replace_comments(
-    db: aiosqlite.Connection, article_id: int, comments: list[Comment]
+def write_article(conn: sqlite3.Connection, rows: ArticleRows) -> tuple[LoadStatus, int]:
+    """Write one article inside the caller's transaction: (status, article id).
+
+    An added article's comments and the article text are left for the caller to index
+    (`feed_comment_fts`, `feed_article_fts`), so a batch of articles is indexed in one statement;
+    an updated article's comments are indexed here, and its old article text is dropped.
+    """
+    row = conn.execute(
+        "SELECT id, content_hash FROM articles WHERE key = ?", (rows.key,)
+    ).fetchone()
+    if row is not None and row[1] == rows.content_hash:
+        return "unchanged", int(row[0])
+    now = utcnow()
+    if row is None:
+        (article_id,) = conn.execute(_INSERT_ARTICLE, (*rows.values, rows.key, now, now)).fetchone()
+        conn.executemany(_INSERT_COMMENT, [(*c, article_id) for c in rows.comments])
+        return "added", int(article_id)
+    article_id = int(row[0])
+    conn.execute(_UPDATE_ARTICLE, (*rows.values, now, article_id))
+    unindex_article(conn, article_id)
+    _replace_comments(conn, article_id, rows.comments)
+    return "updated", article_id
+
+
+def _replace_comments(
+    conn: sqlite3.Connection, article_id: int, comments: list[CommentRow]
 ) -> None:
     """Make the stored comments equal `comments`, keeping the row (and id) of every surviving key."""
-    async with db.execute("SELECT key FROM comments WHERE article_id = ?", (article_id,)) as cur:
-        old = {r[0] for r in await cur.fetchall()}
-    new = {c.key for c in comments}
-    await db.executemany(
+    old = {
+        r[0] for r in conn.execute("SELECT key FROM comments WHERE article_id = ?", (article_id,))
+    }
+    new = {c[-1] for c in comments}
+    conn.executemany(
         "DELETE FROM comments WHERE article_id = ? AND key = ?",
         [(article_id, k) for k in old - new],
     )
     # Positions shift when comments are inserted above; park them out of the way of UNIQUE first.
-    await db.execute(
-        "UPDATE comments SET position = -1 - position WHERE article_id = ?", (article_id,)
-    )
-    await db.executemany(
-        _UPDATE_COMMENT, [comment_row(article_id, c) for c in comments if c.key in old]
-    )
-    await db.executemany(
-        _INSERT_COMMENT, [comment_row(article_id, c) for c in comments if c.key not in old]
-    )
+    conn.execute("UPDATE comments SET position = -1 - position WHERE article_id = ?", (article_id,))
+    conn.executemany(_UPDATE_COMMENT, [(*c, article_id) for c in comments if c[-1] in old])
+    (before,) = conn.execute("SELECT coalesce(max(id), 0) FROM comments").fetchone()
+    conn.executemany(_INSERT_COMMENT, [(*c, article_id) for c in comments if c[-1] not in old])
+    feed_comment_fts(conn, [article_id], before)

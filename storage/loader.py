@@ -4,24 +4,44 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
+import itertools
+import json
 import logging
+import multiprocessing
 import os
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
 
-from storage.articles import save_article, stored_file
+from storage.articles import save_article
+from storage.batch import (
+    CLAIMS_TABLE,
+    PARSER_VERSION,
+    STORED_SQL,
+    Prepared,
+    StoredDump,
+    Written,
+    content_hash,
+    prepare,
+    prepare_many,
+    stored_hashes,
+    write_batch,
+)
 from storage.db import Storage
 from storage.errors import ParseError, StorageError
 from storage.models import Article, FileReport, LoadReport, LoadStatus, ParseWarning
-from storage.parsers import article_key, iter_file, parse_bytes, read_head, read_limited, sniff
-from storage.read import fetch_one
+from storage.parsers import article_key, iter_file, read_head, sniff
+from storage.read import fetch_all
+from storage.sqlite_write import write
 
 log = logging.getLogger(__name__)
 
-PARSER_VERSION = "1"  # bump when parsing changes, so reloading re-parses files whose bytes did not
+__all__ = ["PARSER_VERSION", "content_hash"]  # re-exported: where callers have always found them
 DUMP_SUFFIXES = frozenset({".txt", ".text", ".dump"})
 SOURCE_SUFFIXES = DUMP_SUFFIXES | {".xml", ".json"}  # Disqus exports; Reddit pages and HN items
 
@@ -61,9 +81,6 @@ def _walk(folder: Path) -> Iterator[Path]:
             yield child
 
 
-_CLAIMS_TABLE = "CREATE TEMP TABLE IF NOT EXISTS load_claims (run INTEGER, key TEXT, path TEXT, PRIMARY KEY (run, key))"
-
-
 class Claims:
     """Which file claimed each article key during one load, so two files cannot overwrite each other.
 
@@ -81,7 +98,7 @@ class Claims:
     async def claim(self, key: str, path: Path) -> None:
         """Claim `key` for `path`; StorageError if another file of this load claimed it first."""
         async with self.store.transaction() as db:
-            await db.execute(_CLAIMS_TABLE)
+            await db.execute(CLAIMS_TABLE)
             await db.execute(
                 "INSERT OR IGNORE INTO load_claims VALUES (?, ?, ?)", (self.run, key, str(path))
             )
@@ -95,13 +112,8 @@ class Claims:
     async def release(self) -> None:
         """Forget this load's claims."""
         async with self.store.transaction() as db:
-            await db.execute(_CLAIMS_TABLE)
+            await db.execute(CLAIMS_TABLE)
             await db.execute("DELETE FROM load_claims WHERE run = ?", (self.run,))
-
-
-def content_hash(data: bytes) -> str:
-    """Fingerprint of a file's bytes and of the parser version that reads them."""
-    return hashlib.sha256(PARSER_VERSION.encode() + b"\0" + data).hexdigest()
 
 
 async def load_file(
@@ -149,51 +161,74 @@ async def _load_dump(
     store: Storage, path: Path, *, strict: bool, claimed: Claims | None
 ) -> FileReport:
     """A text dump: one article keyed by the file name, skipped unparsed when its bytes are known."""
-    shown = str(path)
-    key = article_key(path)
+    stored = await _stored(store, [article_key(path)])
+    known = next((s.content_hash for s in stored.values()), None)
+    # Parsing is CPU work: off the event loop, so a bot keeps answering while it reloads.
+    item = await asyncio.to_thread(prepare, str(path), strict, known)
+    (report,) = await _write(store, claimed, [item], stored)
+    return report
+
+
+async def _stored(store: Storage, keys: list[str]) -> dict[str, StoredDump]:
+    """What the store holds for these article keys (one query for a whole batch)."""
+    return stored_hashes(await fetch_all(store.reader, STORED_SQL, (json.dumps(keys),)))
+
+
+async def _write(
+    store: Storage, claimed: Claims | None, items: list[Prepared], stored: dict[str, StoredDump]
+) -> list[FileReport]:
+    """Write parsed dumps (one transaction, a savepoint each) and report on every one of them."""
+    reports: dict[int, FileReport] = {}
+    todo: list[tuple[int, Prepared]] = []
+    for i, item in enumerate(items):
+        known = stored.get(item.key)
+        if item.outcome == "failed":
+            if item.trace:
+                log.error("unexpected error while loading %s\n%s", item.path, item.trace)
+            reports[i] = FileReport(path=item.path, status="failed", key=item.key, error=item.error)
+        elif item.rows and known and _another_file(known.source_path, Path(item.path)):
+            error = (
+                f"{item.path}: its key {item.key!r} is already the article loaded from"
+                f" {known.source_path}, which still exists; loading this file would replace that"
+                " article. The key is the file name without its extension: rename one of the two"
+                " files to keep both"
+            )
+            reports[i] = FileReport(path=item.path, status="failed", key=item.key, error=error)
+        else:
+            todo.append((i, item))
+    written = await _write_all(store, claimed.run if claimed else None, [t for _, t in todo])
+    for (i, item), done in zip(todo, written, strict=True):
+        known = stored.get(item.key)
+        if item.rows is None and known is not None:  # unchanged bytes: what the store holds
+            count, warnings = known.comments, [ParseWarning(**w) for w in known.warnings]  # type: ignore[arg-type]
+        else:
+            count, warnings = item.comments, item.warnings
+        reports[i] = FileReport(
+            path=item.path,
+            status=done.status,
+            key=item.key,
+            comments=0 if done.error else count,
+            warnings=[] if done.error else warnings,
+            error=done.error,
+        )
+    return [reports[i] for i in range(len(items))]
+
+
+async def _write_all(store: Storage, run: int | None, items: list[Prepared]) -> list[Written]:
+    """Write `items` in one transaction; if that fails as a whole, each in its own."""
+    if not items:
+        return []
     try:
-        if claimed is not None:
-            await claimed.claim(key, path)
-        # The same size limit as `threadreplay parse`, for load, reload and the watched folder.
-        data = await asyncio.to_thread(read_limited, path)
-        digest = content_hash(data)
-        stored = await stored_file(store, key)
-        if stored is not None and stored.content_hash == digest:
-            return FileReport(
-                path=shown,
-                status="unchanged",
-                key=key,
-                comments=await _count(store, key),
-                warnings=stored.warnings,
-            )
-        if stored is not None and _another_file(stored.source_path, path):
-            raise StorageError(
-                f"its key {key!r} is already the article loaded from {stored.source_path}, which"
-                " still exists; loading this file would replace that article. The key is the file"
-                " name without its extension: rename one of the two files to keep both"
-            )
-        # Parsing is CPU work: off the event loop, so a bot keeps answering while it reloads.
-        article = await asyncio.to_thread(parse_bytes, data, path=shown, key=key, strict=strict)
-        status = await save_article(store, article, source_path=shown, content_hash=digest)
-        return FileReport(
-            path=shown,
-            status=status,
-            key=key,
-            comments=len(article.comments),
-            warnings=article.warnings,
-        )
-    except ParseError as exc:
-        return FileReport(path=shown, status="failed", key=key, error=str(exc))
-    except StorageError as exc:
-        return FileReport(path=shown, status="failed", key=key, error=f"{shown}: {exc}")
-    except aiosqlite.Error as exc:
-        log.warning("database error while loading %s: %s", shown, exc)
-        return FileReport(
-            path=shown, status="failed", key=key, error=f"{shown}: database error: {exc}"
-        )
-    except Exception as exc:  # a parser bug must cost this file only, never the whole load
-        log.exception("unexpected error while loading %s", shown)
-        return FileReport(path=shown, status="failed", key=key, error=unexpected(shown, exc))
+        return await write(store, lambda conn: write_batch(conn, run, items))
+    except Exception as exc:  # sqlite3.Error, or a bug: either way the batch was rolled back
+        if len(items) > 1:  # the batch is rolled back: its files go one by one
+            log.warning("a batch of %d files failed (%s); writing them one by one", len(items), exc)
+            return [w for item in items for w in await _write_all(store, run, [item])]
+        if isinstance(exc, sqlite3.Error):
+            log.warning("database error while loading %s: %s", items[0].path, exc)
+            return [Written("failed", f"{items[0].path}: database error: {exc}")]
+        log.exception("unexpected error while loading %s", items[0].path)
+        return [Written("failed", unexpected(items[0].path, exc))]
 
 
 def _another_file(stored_path: str | None, path: Path) -> bool:
@@ -287,33 +322,113 @@ async def _save(store: Storage, article: Article, path: Path, claimed: Claims | 
     )
 
 
-async def _count(store: Storage, key: str) -> int:
-    """Stored comment count of article `key`."""
-    row = await fetch_one(store.reader, "SELECT comment_count FROM articles WHERE key = ?", (key,))
-    return row[0] if row else 0
+BATCH_FILES = 64  # files per transaction (and per FTS5 segment) in a load of many files
+JOB_FILES = 16  # files per round trip to a parser process
+
+
+@dataclass
+class _Queued:
+    """A batch of files handed to the parser, and what the store held for them beforehand."""
+
+    jobs: list[tuple[str, str | None]]
+    stored: dict[str, StoredDump]
+    parsed: list[Awaitable[list[Prepared]]]
+
+
+def _parser_pool() -> ProcessPoolExecutor:
+    """Worker processes that parse while this one writes (one core is left for the writer)."""
+    workers = max(1, min(4, (os.cpu_count() or 2) - 1))
+    # spawn: a fork would copy the writer's threads and locks mid-flight.
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+async def _queue(
+    store: Storage, pool: ProcessPoolExecutor | None, files: list[Path], strict: bool
+) -> _Queued:
+    """Look up the batch's stored hashes, then start parsing it (in `pool`, or a thread)."""
+    stored = await _stored(store, [article_key(p) for p in files])
+    jobs = [
+        (str(p), known.content_hash if (known := stored.get(article_key(p))) else None)
+        for p in files
+    ]
+    parsed: list[Awaitable[list[Prepared]]]
+    if pool is None:
+        parsed = [asyncio.ensure_future(asyncio.to_thread(prepare_many, jobs, strict))]
+    else:
+        loop = asyncio.get_running_loop()
+        parsed = [
+            loop.run_in_executor(pool, prepare_many, jobs[i : i + JOB_FILES], strict)
+            for i in range(0, len(jobs), JOB_FILES)
+        ]
+    return _Queued(jobs, stored, list(parsed))
+
+
+async def _finish(
+    store: Storage, queued: _Queued, strict: bool, claimed: Claims
+) -> AsyncIterator[tuple[Path, FileReport]]:
+    """Write a parsed batch and yield (file, report) in file order; other formats load as before."""
+    try:
+        items = [p for part in await asyncio.gather(*queued.parsed) for p in part]
+    except BrokenProcessPool:  # a worker died (killed, out of memory): parse here instead
+        items = await asyncio.to_thread(prepare_many, queued.jobs, strict)
+    dumps = [item for item in items if item.outcome != "other"]
+    reports = iter(await _write(store, claimed, dumps, queued.stored))
+    for item in items:
+        path = Path(item.path)
+        if item.outcome != "other":
+            yield path, next(reports)
+            continue
+        async for report in _load_sourced(store, path, strict=strict, claimed=claimed):
+            yield path, report
+
+
+def _batches(files: Iterator[Path], size: int) -> Iterator[list[Path]]:
+    """Consecutive lists of `size` files (the last one shorter)."""
+    while batch := list(itertools.islice(files, size)):
+        yield batch
 
 
 async def iter_load(
-    store: Storage, paths: Iterable[Path], *, strict: bool = False, progress: Progress | None = None
+    store: Storage,
+    paths: Iterable[Path],
+    *,
+    strict: bool = False,
+    progress: Progress | None = None,
+    batch: int = BATCH_FILES,
 ) -> AsyncIterator[FileReport]:
-    """Load every file under `paths`, one at a time, yielding a report per article as it is done.
+    """Load every file under `paths`, yielding a report per article once it is committed.
 
     A file yields one report (a text dump, Reddit page, HN item) or one per thread (a Disqus export).
-    Streaming: only one file's content (one thread of an export) is in memory at a time; a bad file
-    never stops the rest.
+    Text dumps go `batch` at a time: parsed in a worker process (from the second batch on, so a
+    small load starts no process) while the previous batch is written, each batch in one
+    transaction with a savepoint per file. Memory holds two batches at most; a bad file never
+    stops the rest and leaves no trace in the store.
     """
     paths = list(paths)
     total = sum(1 for _ in iter_files(paths)) if progress is not None else 0  # counted, not kept
     claimed = Claims(store)
+    pool: ProcessPoolExecutor | None = None
+    done = 0
     try:
-        for done, path in enumerate(iter_files(paths), 1):
-            async for result in load_source(store, path, strict=strict, claimed=claimed):
-                if result.status == "failed":
-                    log.info("failed to load %s: %s", path, result.error)
-                yield result
-            if progress is not None:
-                progress(done, total, path)
+        queued: _Queued | None = None
+        for files in itertools.chain(_batches(iter_files(paths), batch), [[]]):
+            if queued is not None and files and pool is None:
+                pool = _parser_pool()  # a second batch: worth a process of its own
+            following = await _queue(store, pool, files, strict) if files else None
+            if queued is not None:
+                last = None
+                async for path, result in _finish(store, queued, strict, claimed):
+                    if result.status == "failed":
+                        log.info("failed to load %s: %s", path, result.error)
+                    yield result
+                    if progress is not None and path != last:
+                        done += 1
+                        progress(done, total, path)
+                    last = path
+            queued = following
     finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         await claimed.release()
 
 

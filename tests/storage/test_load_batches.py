@@ -1,0 +1,147 @@
+"""Batched loading on a real SQLite file: per-file atomicity, the FTS index in step, old stores."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from storage import queries
+from storage.db import Storage, migrations
+from storage.loader import iter_load, load_paths
+from tests.bot.dumps import write_dump
+from tests.sqlitefile import connect, rows
+
+
+def fts_consistent(db: Path) -> None:
+    """FTS5's own check that comments_fts matches the comments table (raises if it does not)."""
+    with connect(db) as conn:
+        conn.execute("INSERT INTO comments_fts (comments_fts) VALUES ('integrity-check')")
+        conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+
+
+def matching_ids(db: Path, word: str) -> tuple[list[int], list[int]]:
+    """(ids the index finds for `word`, ids whose text holds it): equal when the index is in step."""
+    found = rows(
+        db, "SELECT rowid FROM comments_fts WHERE comments_fts MATCH ? ORDER BY 1", (word,)
+    )
+    held = rows(db, "SELECT id FROM comments WHERE text LIKE ? ORDER BY 1", (f"%{word}%",))
+    return [r[0] for r in found], [r[0] for r in held]
+
+
+async def test_a_file_failing_in_a_batch_leaves_no_trace_and_the_rest_load(tmp_path: Path) -> None:
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    for i in range(7):
+        author = "Boom" if i == 2 else f"Reader{i}"
+        write_dump(
+            folder, f"a{i}", f"Title {i}", [(0, author, f"word{i} zebulon"), (1, "Ann", "ok")]
+        )
+    db = tmp_path / "t.db"
+    async with await Storage.open(db) as store:
+        # A real database failure half-way through one file: its article row is already written.
+        await store.writer.execute(
+            "CREATE TEMP TRIGGER boom BEFORE INSERT ON comments WHEN new.author = 'Boom'"
+            " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+        )
+        reports = [r async for r in iter_load(store, [folder], batch=3)]  # 3 batches, a pool
+        hits = await queries.search(store, "zebulon", limit=20)
+    assert [(r.key, r.status) for r in reports] == [
+        (f"a{i}", "failed" if i == 2 else "added") for i in range(7)
+    ]
+    assert "database error" in (reports[2].error or "") and "refused by the test" in (
+        reports[2].error or ""
+    )
+    assert rows(db, "SELECT key FROM articles ORDER BY key") == [
+        (f"a{i}",) for i in range(7) if i != 2
+    ]
+    assert rows(
+        db, "SELECT count(*) FROM comments WHERE author = 'Boom' OR text = 'word2 zebulon'"
+    ) == [(0,)]
+    assert sorted(h.key for h in hits) == [f"a{i}" for i in range(7) if i != 2]
+    fts_consistent(db)
+
+
+async def test_many_files_go_through_the_parser_process_and_are_searchable(tmp_path: Path) -> None:
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    for i in range(40):
+        write_dump(folder, f"k{i:02}", f"Headline {i}", [(0, f"Author {i}", f"marmot{i} quokka")])
+    db = tmp_path / "t.db"
+    async with await Storage.open(db) as store:
+        first = await load_paths(store, [folder])
+        again = [r async for r in iter_load(store, [folder], batch=8)]
+        hits = await queries.search(store, "marmot17")
+        authors = await queries.search(store, "Author 33")
+    assert [r.status for r in first.files] == ["added"] * 40
+    assert [(r.status, r.comments) for r in again] == [("unchanged", 1)] * 40
+    assert [(h.key, h.author) for h in hits] == [("k17", "Author 17")]
+    assert ("k33", "Author 33") in [(h.key, h.author) for h in authors]
+    assert matching_ids(db, "quokka")[0] == matching_ids(db, "quokka")[1]
+    assert len(matching_ids(db, "quokka")[0]) == 40
+    fts_consistent(db)
+
+
+async def test_fts_follows_an_update_that_edits_adds_and_removes_comments(tmp_path: Path) -> None:
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    old = [(0, "Ann", "alpha original"), (1, "Bob", "beta doomed"), (0, "Cy", "gamma kept")]
+    write_dump(folder, "art", "Same title", old)
+    db = tmp_path / "t.db"
+    async with await Storage.open(db) as store:
+        await load_paths(store, [folder])
+        new = [(0, "Ann", "alpha rewritten"), (0, "Cy", "gamma kept"), (0, "Dee", "delta fresh")]
+        write_dump(folder, "art", "Same title", new)
+        report = await load_paths(store, [folder])
+        gone = await queries.search(store, "doomed")
+        fresh = await queries.search(store, "fresh")
+        edited = await queries.search(store, "rewritten")
+    assert [r.status for r in report.files] == ["updated"]
+    assert (
+        gone == []
+        and [h.author for h in fresh] == ["Dee"]
+        and [h.author for h in edited] == ["Ann"]
+    )
+    for word in ("alpha", "original", "rewritten", "beta", "gamma", "delta"):
+        found, held = matching_ids(db, word)
+        assert found == held, word
+    fts_consistent(db)
+
+
+async def test_a_store_from_before_0008_keeps_its_search_and_indexes_new_loads(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+            " applied_at TEXT NOT NULL)"
+        )
+        for number, name, sql in migrations():
+            if number < 8:
+                conn.executescript(sql)
+                conn.execute("INSERT INTO schema_migrations VALUES (?, ?, 'x')", (number, name))
+        conn.execute(
+            "INSERT INTO articles (key, format, content_hash, title, paragraphs, summary, warnings,"
+            " comment_count, created_at, updated_at) VALUES ('old', 'textdump', 'h', 'Old', '[]',"
+            " '', '[]', 1, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00')"
+        )
+        conn.execute(  # indexed by the old insert trigger
+            "INSERT INTO comments (article_id, position, key, depth, author, text, spam,"
+            " spam_reasons, deleted) VALUES (1, 0, 'c0', 0, 'Ann', 'wombat before', 0, '[]', 0)"
+        )
+        conn.commit()
+    finally:
+        conn.close()
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    write_dump(folder, "new", "New", [(0, "Bea", "wombat after")])
+    async with await Storage.open(db) as store:
+        await load_paths(store, [folder])
+        hits = await queries.search(store, "wombat")
+        prefixed = await queries.search(store, "womb*")
+    assert sorted(h.key for h in hits) == ["new", "old"]
+    assert sorted(h.key for h in prefixed) == ["new", "old"]
+    triggers = rows(db, "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY 1")
+    assert triggers == [("comments_ad",), ("comments_au",)]
+    fts_consistent(db)
