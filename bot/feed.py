@@ -1,7 +1,8 @@
 """The feed: announce new articles in the servers that asked, queue auto-replays, watch the seeds folder.
 
 New articles are noticed whoever stored them (this bot's reload, the watcher, or `threadreplay load` in
-another process): every FEED_INTERVAL the feed asks the store which articles a server has not seen.
+another process): every FEED_INTERVAL the feed asks the store which articles a server has not seen,
+and on PostgreSQL at once, when the store's NOTIFY says another process stored one.
 Every announcement is written ahead in a ledger of article x server, so a restart never announces
 twice. The cards themselves are posted by `bot.cards`, the folder is watched by `bot.watcher`.
 """
@@ -78,6 +79,7 @@ class Announcer:
         """Start the feed loop (and the watcher) once the bot is ready."""
         spawn = self.services.supervisor.spawn
         self.tasks.append(spawn("feed", self._run))
+        self.tasks.append(spawn("listen", self._listen))
         if self.watcher is not None:
             watcher = self.watcher
             self.tasks.append(spawn("watch", lambda: watcher.run(self._stop)))
@@ -97,6 +99,12 @@ class Announcer:
         """Keep a load report for `/replayadmin status`."""
         self.last_load = LastLoad(datetime.now(UTC), source, report)
         self.nudge()
+
+    async def _listen(self) -> None:
+        """Look at once when another process stores an article (PostgreSQL's NOTIFY); on SQLite
+        this only waits, and the loop's interval notices other processes' articles."""
+        async with self.store.articles_stored(lambda _key: self.nudge()):
+            await self._stop.wait()
 
     async def _run(self) -> None:
         await self.bot.wait_until_ready()

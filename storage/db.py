@@ -12,7 +12,7 @@ import logging
 import os
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Generator, Iterable
+from collections.abc import AsyncIterator, Callable, Generator, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -238,6 +238,12 @@ class Storage(ABC):
     @abstractmethod
     def transaction(self) -> AbstractAsyncContextManager[Conn]:
         """One transaction on the writer; any exception (or cancellation) rolls back."""
+
+    @asynccontextmanager
+    async def articles_stored(self, heard: Callable[[str], None]) -> AsyncIterator[None]:
+        """While open, `heard(key)` is called when any process stores an article, where the store
+        can say so (PostgreSQL's LISTEN); SQLite cannot, and its readers look every few seconds."""
+        yield
 
     async def __aenter__(self) -> Storage:
         return self

@@ -230,13 +230,17 @@ class PgStorage(Storage):
         async with self._write_lock, self.writer.transaction():
             yield PgConn(self.writer)
 
-    async def listen(self, callback: Callable[[str], None]) -> asyncpg.Connection:
-        """A connection that calls `callback(key)` for each article stored by any process."""
+    @asynccontextmanager
+    async def articles_stored(self, heard: Callable[[str], None]) -> AsyncIterator[None]:
+        """While open, a connection LISTENs for the key of every article any process stores."""
         conn = await asyncpg.connect(self._url, timeout=15)
 
-        def heard(_conn: object, _pid: int, _channel: str, payload: object) -> None:
-            callback(str(payload))
+        def notified(_conn: object, _pid: int, _channel: str, payload: object) -> None:
+            heard(str(payload))
 
-        await conn.add_listener(NOTIFY_CHANNEL, heard)
-        return conn
+        try:
+            await conn.add_listener(NOTIFY_CHANNEL, notified)
+            yield
+        finally:
+            await conn.close()
 
