@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -15,7 +16,7 @@ import aiohttp
 import discord
 from discord.ext import commands
 
-from bot import redact, services_of
+from bot import redact, services_of, single
 from bot.render import NO_MENTIONS
 from bot.settings import Settings
 from bot.shards import ranges
@@ -97,8 +98,15 @@ async def publish_global_commands(bot: ThreadReplayBot) -> bool:
 
 
 async def serve(settings: Settings, **options: Any) -> None:
-    """Run the bot until it is closed (SIGTERM and SIGINT close it cleanly)."""
+    """Run the bot until it is closed (SIGTERM and SIGINT close it cleanly); AlreadyRunning when
+    another bot process holds the SQLite database."""
     token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
+    with single.hold(settings):
+        await _serve(settings, token, **options)
+
+
+async def _serve(settings: Settings, token: str, **options: Any) -> None:
+    """The bot's life, with the database's lock held."""
     async with ThreadReplayBot(settings, **options) as bot:
         # SIGTERM (systemd, docker stop) closes the bot cleanly: extensions unload, replays stop at a
         # safe point and stay "running" in the ledger, so the next start resumes them.
@@ -158,6 +166,20 @@ def run(settings: Settings) -> int:
     if problem:
         print(f"threadreplay: {problem}", file=sys.stderr)
         return 2
+    with contextlib.ExitStack() as lock:
+        try:
+            # Before the store is opened: a refused second process must not migrate it either.
+            lock.enter_context(single.hold(settings))
+        except single.AlreadyRunning as exc:
+            print(f"threadreplay: {exc}", file=sys.stderr)
+            return 2
+        except OSError:
+            pass  # no folder yet, or not writable: check_store creates it or says why; serve locks
+        return _start(settings)
+
+
+def _start(settings: Settings) -> int:
+    """Check the store, then serve; every start-up failure ends in one line."""
     try:
         asyncio.run(check_store(settings))
     except DatabaseUnusable as exc:
@@ -182,6 +204,9 @@ def run(settings: Settings) -> int:
             "threadreplay: Discord refused the gateway intents; check the bot's settings",
             file=sys.stderr,
         )
+        return 2
+    except single.AlreadyRunning as exc:  # the folder appeared meanwhile, and another bot with it
+        print(f"threadreplay: {exc}", file=sys.stderr)
         return 2
     except commands.ExtensionFailed as exc:
         if isinstance(exc.original, DatabaseUnusable):
