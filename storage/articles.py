@@ -131,6 +131,11 @@ async def save_article(
 ) -> LoadStatus:
     """Store `article` atomically: added, updated in place (comment ids kept by key) or unchanged."""
     rows = article_rows(article, source_path=source_path, content_hash=content_hash)
+    if store.dialect == "postgres":
+        from storage import pg_write  # it builds on this module's statements
+
+        async with store.transaction() as db:
+            return await pg_write.write_article(db, rows)
 
     def work(conn: sqlite3.Connection) -> LoadStatus:
         status, article_id = write_article(conn, rows)

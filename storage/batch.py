@@ -143,6 +143,10 @@ STORED_SQL = (
     "SELECT key, content_hash, source_path, warnings, comment_count FROM articles"
     " WHERE key IN (SELECT value FROM json_each(?))"
 )
+STORED_SQL_PG = (
+    "SELECT key, content_hash, source_path, warnings, comment_count FROM articles"
+    " WHERE key IN (SELECT json_array_elements_text(?::json))"
+)
 
 
 @dataclass(frozen=True)

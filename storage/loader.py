@@ -9,20 +9,19 @@ import json
 import logging
 import multiprocessing
 import os
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiosqlite
-
+from storage import pg_write
 from storage.articles import save_article
 from storage.batch import (
     CLAIMS_TABLE,
     PARSER_VERSION,
     STORED_SQL,
+    STORED_SQL_PG,
     Prepared,
     StoredDump,
     Written,
@@ -32,7 +31,7 @@ from storage.batch import (
     stored_hashes,
     write_batch,
 )
-from storage.db import Storage
+from storage.db import DATABASE_ERRORS, Storage
 from storage.errors import ParseError, StorageError
 from storage.models import Article, FileReport, LoadReport, LoadStatus, ParseWarning
 from storage.parsers import article_key, iter_file, read_head, sniff
@@ -100,7 +99,8 @@ class Claims:
         async with self.store.transaction() as db:
             await db.execute(CLAIMS_TABLE)
             await db.execute(
-                "INSERT OR IGNORE INTO load_claims VALUES (?, ?, ?)", (self.run, key, str(path))
+                "INSERT INTO load_claims VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                (self.run, key, str(path)),
             )
             rows = await db.execute_fetchall(
                 "SELECT path FROM load_claims WHERE run = ? AND key = ?", (self.run, key)
@@ -171,7 +171,8 @@ async def _load_dump(
 
 async def _stored(store: Storage, keys: list[str]) -> dict[str, StoredDump]:
     """What the store holds for these article keys (one query for a whole batch)."""
-    return stored_hashes(await fetch_all(store.reader, STORED_SQL, (json.dumps(keys),)))
+    sql = STORED_SQL_PG if store.dialect == "postgres" else STORED_SQL
+    return stored_hashes(await fetch_all(store.reader, sql, (json.dumps(keys),)))
 
 
 async def _write(
@@ -219,12 +220,15 @@ async def _write_all(store: Storage, run: int | None, items: list[Prepared]) -> 
     if not items:
         return []
     try:
+        if store.dialect == "postgres":
+            async with store.transaction() as db:
+                return await pg_write.write_batch(db, run, items)
         return await write(store, lambda conn: write_batch(conn, run, items))
-    except Exception as exc:  # sqlite3.Error, or a bug: either way the batch was rolled back
+    except Exception as exc:  # a database error, or a bug: either way the batch was rolled back
         if len(items) > 1:  # the batch is rolled back: its files go one by one
             log.warning("a batch of %d files failed (%s); writing them one by one", len(items), exc)
             return [w for item in items for w in await _write_all(store, run, [item])]
-        if isinstance(exc, sqlite3.Error):
+        if isinstance(exc, DATABASE_ERRORS):
             log.warning("database error while loading %s: %s", items[0].path, exc)
             return [Written("failed", f"{items[0].path}: database error: {exc}")]
         log.exception("unexpected error while loading %s", items[0].path)
@@ -305,7 +309,7 @@ async def _save(store: Storage, article: Article, path: Path, claimed: Claims | 
         status = await save_article(store, article, source_path=shown, content_hash=digest)
     except StorageError as exc:
         return FileReport(path=shown, status="failed", key=key, error=f"{shown}: {exc}")
-    except aiosqlite.Error as exc:
+    except DATABASE_ERRORS as exc:
         log.warning("database error while loading %s (%s): %s", shown, key, exc)
         return FileReport(
             path=shown, status="failed", key=key, error=f"{shown}: {key}: database error: {exc}"

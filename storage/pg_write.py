@@ -7,6 +7,8 @@ through the writer connection in the caller's transaction (one per article).
 
 from __future__ import annotations
 
+import asyncpg
+
 from storage.articles import (
     _INSERT_ARTICLE,
     _INSERT_COMMENT,
@@ -14,6 +16,7 @@ from storage.articles import (
     _UPDATE_COMMENT,
     ArticleRows,
 )
+from storage.batch import CLAIMS_TABLE, Prepared, Written
 from storage.db import Conn, utcnow
 from storage.models import LoadStatus
 
@@ -67,3 +70,37 @@ async def _replace_comments(db: Conn, article_id: int, rows: ArticleRows) -> Non
     await db.executemany(
         _INSERT_COMMENT, [(*c, article_id) for c in rows.comments if c[-1] not in old]
     )
+
+
+async def write_batch(db: Conn, run: int | None, items: list[Prepared]) -> list[Written]:
+    """`storage.batch.write_batch` on PostgreSQL: claim and write every item in the caller's
+    transaction, each file under its own savepoint (a failing file leaves no trace)."""
+    await db.execute(CLAIMS_TABLE)
+    done: list[Written] = []
+    for item in items:
+        if run is not None:
+            await db.execute(
+                "INSERT INTO load_claims VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                (run, item.key, item.path),
+            )
+            [(owner,)] = await db.execute_fetchall(
+                "SELECT path FROM load_claims WHERE run = ? AND key = ?", (run, item.key)
+            )
+            if owner != item.path:
+                taken = f"article key {item.key!r} is already taken by {owner} in this load"
+                done.append(Written("failed", f"{item.path}: {taken}"))
+                continue
+        if item.rows is None:
+            done.append(Written("unchanged"))
+            continue
+        await db.execute("SAVEPOINT one_file")
+        try:
+            status = await write_article(db, item.rows)
+        except asyncpg.PostgresError as exc:
+            await db.execute("ROLLBACK TO SAVEPOINT one_file")  # this file only; the batch goes on
+            done.append(Written("failed", f"{item.path}: database error: {exc}"))
+            continue
+        finally:
+            await db.execute("RELEASE SAVEPOINT one_file")
+        done.append(Written(status))
+    return done

@@ -6,16 +6,16 @@ import asyncio
 import json
 import re
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
 from pydantic import BaseModel
 
-from storage.db import Storage
+from storage.db import SqliteStorage, Storage
+from storage.fts5_search import RANKED_MAX, Fts5Search, run_fts5
 from storage.models import Article, ArticleSummary, Comment, ParseWarning, StoredArticle
 from storage.read import fetch_all, fetch_one
+from storage.search_pg import search_rows
 from storage.snippet import FTS_SNIPPET_MAX, Terms, query_terms, snippet
 
 # Snippet highlight markers: private-use characters that archive text cannot plausibly contain,
@@ -237,44 +237,8 @@ def plain_query(query: str) -> str:
     return " ".join('"' + w.replace('"', '""') + '"' for w in _WORDS.findall(query))
 
 
-# A query with more matches than this is "broad": ranking it would score every match with bm25 (and
-# count every row of each phrase for its IDF): 0.3-2 s for words found in most of a million comments.
-# Broad queries list their newest matches instead (FTS5 walks rowids backwards and stops at the
-# limit); narrower ones are ranked by relevance, which costs at most a few ms per thousand matches.
-RANKED_MAX = 2000
-
-
-@dataclass(frozen=True)
-class _FtsSearch:
-    """The statements of one full-text search: the breadth probe, then ranked or newest first."""
-
-    probe: str
-    ranked: str
-    newest: str
-
-
-def _fts_search(table: str, columns: str, joins: str) -> _FtsSearch:
-    """Statements selecting `columns` for the matches of :query in `table` (at most :limit)."""
-    body = f"SELECT {columns} FROM {table} {joins} WHERE {table} MATCH :query"
-    return _FtsSearch(
-        probe=f"SELECT rowid FROM {table} WHERE {table} MATCH :query"
-        " ORDER BY rowid DESC LIMIT 1 OFFSET :broad",
-        ranked=f"{body} ORDER BY rank LIMIT :limit",
-        newest=f"{body} ORDER BY {table}.rowid DESC LIMIT :limit",
-    )
-
-
-async def _run_fts(
-    db: aiosqlite.Connection, search: _FtsSearch, query: str, limit: int
-) -> list[tuple[Any, ...]]:
-    """The best `limit` matches of a broad query are its newest; of any other, the best ranked."""
-    broad = bool(await db.execute_fetchall(search.probe, {"query": query, "broad": RANKED_MAX}))
-    rows = await db.execute_fetchall(
-        search.newest if broad else search.ranked, {"query": query, "limit": limit}
-    )
-    return [tuple(row) for row in rows]
-
-
+# Broad queries (over RANKED_MAX matches) list their newest matches, others are ranked by relevance;
+# how, and why, in storage/fts5_search.py.
 # How FTS5 words a query it cannot read: "fts5: syntax error near …", "unterminated string",
 # "no such column: x" (a `x:` column filter), "unknown special query", "malformed MATCH expression".
 _FTS_SYNTAX = ("fts5:", "syntax error", "unterminated string", "no such column", "malformed match")
@@ -286,22 +250,23 @@ def is_fts_syntax_error(exc: sqlite3.OperationalError) -> bool:
     return any(words in message for words in _FTS_SYNTAX) or "special query" in message
 
 
-async def _fts(store: Storage, search: _FtsSearch, query: str, limit: int) -> list[tuple[Any, ...]]:
+async def _fts(store: Storage, search: Fts5Search, query: str, limit: int) -> list[tuple[Any, ...]]:
     """Run an FTS query as typed; if it is not valid FTS5 syntax, search its plain words instead."""
+    assert isinstance(store, SqliteStorage)  # FTS5 is SQLite's; PostgreSQL searches in search_pg
     try:
-        return await _run_fts(store.searcher, search, query, limit)
+        return await run_fts5(store.searcher, search, query, limit)
     except sqlite3.OperationalError as exc:
         if not is_fts_syntax_error(exc):
             raise  # a locked or broken database is not a query to retry as plain words
     plain = plain_query(query)
     if not plain:
         return []
-    return await _run_fts(store.searcher, search, plain, limit)
+    return await run_fts5(store.searcher, search, plain, limit)
 
 
 _SNIPPET = f"'{HIT_START}', '{HIT_END}', '…', 12"
 _LONG = FTS_SNIPPET_MAX
-_ARTICLE_SEARCH = _fts_search(
+_ARTICLE_SEARCH = Fts5Search(
     "articles_fts",
     "a.key, a.title,"
     " CASE WHEN length(articles_fts.caption) + length(articles_fts.body) <= {long}"
@@ -312,7 +277,7 @@ _ARTICLE_SEARCH = _fts_search(
     ),
     "JOIN articles a ON a.id = articles_fts.rowid",
 )
-_COMMENT_SEARCH = _fts_search(
+_COMMENT_SEARCH = Fts5Search(
     "comments_fts",
     "a.key, a.title, c.author, c.position,"
     f" CASE WHEN length(c.text) <= {_LONG} THEN snippet(comments_fts, 1, {_SNIPPET}) END,"
@@ -338,6 +303,15 @@ async def search(store: Storage, query: str, *, limit: int = 10) -> list[SearchH
     query = query[:MAX_QUERY]
     if not query.strip():
         return []
+    if store.dialect == "postgres":  # PostgreSQL's own full-text search: storage/search_pg.py
+        found = await search_rows(
+            store, query, limit, ranked_max=RANKED_MAX, start=HIT_START, end=HIT_END
+        )
+        return [
+            SearchHit(key=k, title=t, author=None, position=None, snippet=s) for k, t, s in found[0]
+        ] + [
+            SearchHit(key=k, title=t, author=a, position=p, snippet=s) for k, t, a, p, s in found[1]
+        ]
     articles = await _fts(store, _ARTICLE_SEARCH, query, limit)
     comments = await _fts(store, _COMMENT_SEARCH, query, limit)
     # A long document's snippet is found in one pass over its text: linear, but off the loop.

@@ -312,13 +312,12 @@ async def take_lease(store: Storage, replay_id: int, owner: str, seconds: float)
 
     One atomic UPDATE: of two processes trying at once, exactly one sees its row come back.
     """
-    async with store.transaction() as db:
-        async with db.execute(
-            "UPDATE replays SET lease_owner = ?, lease_expires = ? WHERE id = ? AND state = 'running'"
-            " AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires < ?) RETURNING id",
-            (owner, lease_until(seconds), replay_id, owner, utcnow()),
-        ) as cur:
-            return await cur.fetchone() is not None
+    async with store.transaction() as db, db.execute(
+        "UPDATE replays SET lease_owner = ?, lease_expires = ? WHERE id = ? AND state = 'running'"
+        " AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires < ?) RETURNING id",
+        (owner, lease_until(seconds), replay_id, owner, utcnow()),
+    ) as cur:
+        return await cur.fetchone() is not None
 
 
 async def renew_lease(store: Storage, replay_id: int, owner: str, seconds: float) -> bool:

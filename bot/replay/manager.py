@@ -187,10 +187,10 @@ class ReplayManager:
         for replay in await ledger.replays_in_state(self.store, ReplayState.running):
             if not serves(self.edge.client, replay.guild_id):
                 continue
-            if replay.channel_id not in self.tasks or self.tasks[replay.channel_id].done():
-                if await self.launch(replay):
-                    log.info("resumed replay %s in channel %s", replay.id, replay.channel_id)
-                    count += 1
+            task = self.tasks.get(replay.channel_id)
+            if (task is None or task.done()) and await self.launch(replay):
+                log.info("resumed replay %s in channel %s", replay.id, replay.channel_id)
+                count += 1
         return count
 
     async def is_busy(self, channel_id: int) -> bool:
