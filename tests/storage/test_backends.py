@@ -13,8 +13,8 @@ from storage import feed, queries, state
 from storage import replays as ledger
 from storage.db import Storage
 from storage.errors import StorageError
-from storage.loader import load_paths
 from storage.feed import GuildSettings
+from storage.loader import load_paths
 from tests.pgcluster import Cluster
 
 SEED = Path(__file__).parents[2] / "seeds" / "000_e7a44f8a370d07ea.txt"
