@@ -143,14 +143,15 @@ async def apply_pg_migrations(conn: asyncpg.Connection) -> list[str]:
     An advisory lock makes processes that start together take turns; each re-reads the ledger
     under the lock, so a migration runs once.
     """
-    await conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-    )
     done = []
     for number, name, sql in migrations("postgres"):
         async with conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+            # Under the lock: two processes creating the ledger at once would collide.
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
             if await conn.fetchval("SELECT 1 FROM schema_migrations WHERE version = $1", number):
                 continue
             await conn.execute(sql)
