@@ -124,7 +124,9 @@ class PgConn:
 
 def problem(exc: BaseException) -> str:
     """What a failure to reach or use the database means, in words that hold no password."""
-    if isinstance(exc, asyncpg.InvalidPasswordError | asyncpg.InvalidAuthorizationSpecificationError):
+    if isinstance(
+        exc, asyncpg.InvalidPasswordError | asyncpg.InvalidAuthorizationSpecificationError
+    ):
         return "refused the user name or password"
     if isinstance(exc, asyncpg.InvalidCatalogNameError):
         return "does not exist (create it first: createdb, or CREATE DATABASE)"
@@ -191,9 +193,11 @@ class PgStorage(Storage):
         try:
             writer = await asyncpg.connect(url, timeout=15)
             opened.append(writer)
-            applied = await writer.fetch(
-                "SELECT version, name FROM schema_migrations"
-            ) if await writer.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL") else []
+            applied = (
+                await writer.fetch("SELECT version, name FROM schema_migrations")
+                if await writer.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+                else []
+            )
             check_version([(int(r[0]), str(r[1])) for r in applied], shown, "postgres")
             await apply_pg_migrations(writer)
             reader = await asyncpg.create_pool(url, min_size=1, max_size=4, timeout=15)
@@ -244,4 +248,3 @@ class PgStorage(Storage):
             yield
         finally:
             await conn.close()
-

@@ -64,9 +64,7 @@ async def _replace_comments(db: Conn, article_id: int, rows: ArticleRows) -> Non
     await db.execute(
         "UPDATE comments SET position = -1 - position WHERE article_id = ?", (article_id,)
     )
-    await db.executemany(
-        _UPDATE_COMMENT, [(*c, article_id) for c in rows.comments if c[-1] in old]
-    )
+    await db.executemany(_UPDATE_COMMENT, [(*c, article_id) for c in rows.comments if c[-1] in old])
     await db.executemany(
         _INSERT_COMMENT, [(*c, article_id) for c in rows.comments if c[-1] not in old]
     )

@@ -29,7 +29,9 @@ def _bin(name: str) -> str:
     for folder in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
         if (folder / name).exists():
             return str(folder / name)
-    raise RuntimeError(f"{name} not found: install PostgreSQL's server (apt-get install postgresql)")
+    raise RuntimeError(
+        f"{name} not found: install PostgreSQL's server (apt-get install postgresql)"
+    )
 
 
 def _free_port() -> int:

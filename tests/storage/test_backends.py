@@ -56,9 +56,7 @@ async def test_load_is_idempotent_and_reads_back_the_seed(target: str, seeds: Pa
     assert sum(c.spam for c in stored.article.comments) == 1
 
 
-async def test_changed_file_updates_in_place_keeping_comment_ids(
-    target: str, seeds: Path
-) -> None:
+async def test_changed_file_updates_in_place_keeping_comment_ids(target: str, seeds: Path) -> None:
     async with await Storage.open(target) as store:
         await load_paths(store, [seeds])
         before = await comment_ids(store)
@@ -132,7 +130,9 @@ async def test_one_active_replay_per_channel_and_its_ledger(target: str, seeds: 
         await ledger.step_posted(store, replay.id, 0, [2**62 + 1], done=False)
         [saved] = await ledger.get_steps(store, replay.id)
     assert replay.channel_id == 2**61 and replay.state == "running"
-    assert saved.message_ids == [2**62 + 1] and saved.status == "pending" and saved.parts == ["a", "b"]
+    assert (
+        saved.message_ids == [2**62 + 1] and saved.status == "pending" and saved.parts == ["a", "b"]
+    )
 
 
 async def test_a_lease_is_held_by_one_process_until_released_or_expired(
@@ -202,6 +202,8 @@ async def test_reopening_applies_no_migration_again(target: str) -> None:
     async with await Storage.open(target) as store:
         first = await store.reader.execute_fetchall("SELECT version FROM schema_migrations")
     async with await Storage.open(target) as store:
-        second = await store.reader.execute_fetchall("SELECT version, applied_at FROM schema_migrations")
+        second = await store.reader.execute_fetchall(
+            "SELECT version, applied_at FROM schema_migrations"
+        )
     assert len(first) == len(second) >= 1
     assert sorted(int(r[0]) for r in first) == sorted(int(r[0]) for r in second)

@@ -71,9 +71,7 @@ async def test_a_store_from_a_newer_version_is_refused_unchanged(
     async with await Storage.open(pg_url):
         pass
     name = pg_url.rsplit("/", 1)[1]
-    pg_cluster.psql(
-        "INSERT INTO schema_migrations VALUES (9999, '9999_future', 'x')", name
-    )
+    pg_cluster.psql("INSERT INTO schema_migrations VALUES (9999, '9999_future', 'x')", name)
     with pytest.raises(DatabaseUnusable, match="newer threadreplay"):
         await Storage.open(pg_url)
     assert pg_cluster.psql("SELECT count(*) FROM schema_migrations", name) == "2"
@@ -87,7 +85,11 @@ async def test_another_process_hears_of_every_stored_article(pg_url: str) -> Non
         heard.append(key)
         got.set()
 
-    async with await Storage.open(pg_url) as bot, await Storage.open(pg_url) as loader, bot.articles_stored(hear):
+    async with (
+        await Storage.open(pg_url) as bot,
+        await Storage.open(pg_url) as loader,
+        bot.articles_stored(hear),
+    ):
         await load_paths(loader, [SEEDS])
         await asyncio.wait_for(got.wait(), 10)
     assert heard == ["000_e7a44f8a370d07ea"]
