@@ -18,12 +18,13 @@ from pydantic import ValidationError
 from bot.settings import Settings
 from bot.terminal import terminal_safe
 from storage import queries
-from storage.db import Storage, problem
-from storage.errors import DatabaseUnusable, ParseError
+from storage.db import Storage, is_url, problem
+from storage.errors import DatabaseUnusable, ParseError, StorageError
 from storage.loader import iter_load
 from storage.models import FileReport
 from storage.parsers import MULTI_ARTICLE, iter_file, parse_file, read_head, sniff
 from storage.parsers.disqus import FORMAT as DISQUS_FORMAT
+from storage.pg import shown_url
 from storage.words import plural
 
 EXIT_FAILED = 1  # load: some file failed
@@ -103,7 +104,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-async def _load(args: argparse.Namespace, db: Path) -> int:
+async def _load(args: argparse.Namespace, db: str | Path) -> int:
     """Run the loader, streaming the JSON report or collecting a human one."""
     totals = {"added": 0, "updated": 0, "unchanged": 0, "failed": 0}
     failures: list[FileReport] = []
@@ -153,9 +154,21 @@ async def _load(args: argparse.Namespace, db: Path) -> int:
             print(f"failed: {terminal_safe(f.error or f.path)}", file=sys.stderr)
         print(
             f"{totals['added']} added, {totals['updated']} updated, {totals['unchanged']} unchanged,"
-            f" {totals['failed']} failed  ({db})"
+            f" {totals['failed']} failed  ({_shown(db)})"
         )
     return EXIT_FAILED if totals["failed"] else 0
+
+
+def _target(args: argparse.Namespace) -> str | Path:
+    """The store a command uses: --db (a SQLite file or a postgresql:// URL), else THREADREPLAY_DB."""
+    if args.db:
+        return str(args.db) if is_url(args.db) else Path(args.db)
+    return _settings().db
+
+
+def _shown(db: str | Path) -> str:
+    """The store as output may name it: a URL without its password."""
+    return shown_url(db) if isinstance(db, str) else str(db)
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -164,8 +177,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     if missing:
         print(f"threadreplay: no such file or directory: {missing[0]}", file=sys.stderr)
         return EXIT_FAILED
-    db = Path(args.db) if args.db else _settings().db_path
-    return asyncio.run(_load(args, db))
+    return asyncio.run(_load(args, _target(args)))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -175,7 +187,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run(_settings())
 
 
-async def _preview(args: argparse.Namespace, db: Path) -> int:
+async def _preview(args: argparse.Namespace, db: str | Path) -> int:
     from bot.replay.plan import build_plan
     from bot.replay.preview import plan_text
     from storage.models import Mode, Pace
@@ -186,7 +198,8 @@ async def _preview(args: argparse.Namespace, db: Path) -> int:
         counts = await article_counts(store, stored.id) if stored is not None else None
     if stored is None:
         return _fail(
-            f"no article with key {args.key!r} in {db} (load it first: threadreplay load FILE)"
+            f"no article with key {args.key!r} in {_shown(db)}"
+            " (load it first: threadreplay load FILE)"
         )
     plan = build_plan(
         stored.article,
@@ -211,8 +224,8 @@ async def _preview(args: argparse.Namespace, db: Path) -> int:
 def cmd_preview(args: argparse.Namespace) -> int:
     """`threadreplay preview KEY [--mode …] [--html FILE]`: the replay plan and every message,
     without Discord (and, with --html, as a page)."""
-    db = Path(args.db) if args.db else _settings().db_path
-    if not db.exists():
+    db = _target(args)
+    if isinstance(db, Path) and not db.exists():
         return _fail(
             f"database {db} does not exist (load some dumps first: threadreplay load seeds)"
         )
@@ -229,7 +242,12 @@ def cmd_invite(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     """`threadreplay backup FILE [--db DB]`: a consistent copy, safe while the bot runs."""
-    db = Path(args.db) if args.db else _settings().db_path
+    target = _target(args)
+    if isinstance(target, str):
+        return _fail(
+            f"backup copies a SQLite file; {_shown(target)} is PostgreSQL: use pg_dump for it"
+        )
+    db = target
     target = Path(args.file)
     if not db.is_file():
         return _fail(f"database {db} does not exist")
@@ -257,6 +275,28 @@ def cmd_backup(args: argparse.Namespace) -> int:
     print(
         f"backed up {db} to {target} ({plural(articles, 'article')}, {target.stat().st_size:,} bytes)"
     )
+    return 0
+
+
+def cmd_migrate_db(args: argparse.Namespace) -> int:
+    """`threadreplay migrate-db --to URL [--db FILE]`: copy the SQLite store into PostgreSQL."""
+    from storage.migrate import copy_store
+
+    source = _target(args)
+    if isinstance(source, str):
+        return _fail(f"--db must be the SQLite file to copy from, not a URL ({_shown(source)})")
+    if not is_url(args.to):
+        return _fail("--to must be a PostgreSQL URL: postgresql://user:password@host/database")
+    if not source.is_file():
+        return _fail(f"database {source} does not exist")
+    try:
+        report = asyncio.run(copy_store(source, args.to))
+    except StorageError as exc:
+        return _fail(str(exc))
+    width = max(len(c.table) for c in report)
+    for c in report:
+        print(f"{c.table:<{width}}  {c.source:>10,} rows  {c.target:>10,} copied")
+    print(f"copied {source} into {_shown(args.to)}; every count matches")
     return 0
 
 
@@ -299,7 +339,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("load", help="load dumps (files or directories) into the database")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument(
-        "--db", metavar="FILE", help="database file (default: THREADREPLAY_DB or threadreplay.db)"
+        "--db",
+        metavar="DB",
+        help="database: a SQLite file or a postgresql:// URL"
+        " (default: THREADREPLAY_DB or threadreplay.db)",
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument(
@@ -335,7 +378,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--include-spam", action="store_true", help="show spam comments (under a spoiler)"
     )
     p.add_argument(
-        "--db", metavar="FILE", help="database file (default: THREADREPLAY_DB or threadreplay.db)"
+        "--db",
+        metavar="DB",
+        help="database: a SQLite file or a postgresql:// URL"
+        " (default: THREADREPLAY_DB or threadreplay.db)",
     )
     p.add_argument(
         "--html",
@@ -354,6 +400,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--db", metavar="DB", help="database file (default: THREADREPLAY_DB or threadreplay.db)"
     )
     p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser(
+        "migrate-db",
+        help="copy the SQLite store (articles, replays and their ledger, feed) into an empty"
+        " PostgreSQL database, and check every table's count",
+    )
+    p.add_argument(
+        "--to",
+        required=True,
+        metavar="URL",
+        help="the PostgreSQL database: postgresql://user:password@host/database (must be empty)",
+    )
+    p.add_argument(
+        "--db", metavar="FILE", help="the SQLite file (default: THREADREPLAY_DB or threadreplay.db)"
+    )
+    p.set_defaults(func=cmd_migrate_db)
 
     p = sub.add_parser("invite", help="print the URL that adds the bot to a server")
     p.add_argument(

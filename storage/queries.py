@@ -198,7 +198,8 @@ async def suggest_articles(store: Storage, text: str, *, limit: int = 25) -> lis
     rows = await fetch_all(
         store.reader,
         "SELECT id, key, title, comment_count, created_at FROM articles"
-        " WHERE key LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\'"
+        # lower() on both sides: SQLite's LIKE ignores case, PostgreSQL's does not.
+        " WHERE lower(key) LIKE lower(?) ESCAPE '\\' OR lower(title) LIKE lower(?) ESCAPE '\\'"
         " ORDER BY (key = ?) DESC, created_at DESC, key LIMIT ?",
         (like[1:], like, text, limit),
     )
@@ -218,7 +219,7 @@ async def article_counts(store: Storage, article_id: int) -> ArticleCounts:
     """Comment, thread, participant, spam and deleted counts of one article."""
     r = await fetch_one(
         store.reader,
-        "SELECT count(*), coalesce(sum(parent IS NULL), 0), count(DISTINCT author),"
+        "SELECT count(*), coalesce(sum(CASE WHEN parent IS NULL THEN 1 ELSE 0 END), 0), count(DISTINCT author),"
         " coalesce(sum(spam), 0), coalesce(sum(deleted), 0), coalesce(max(depth), 0)"
         " FROM comments WHERE article_id = ?",
         (article_id,),
