@@ -22,7 +22,12 @@ from storage.models import LoadStatus
 
 
 async def write_article(db: Conn, rows: ArticleRows) -> LoadStatus:
-    """Write one article inside the caller's transaction: added, updated in place, or unchanged."""
+    """Write one article inside the caller's transaction: added, updated in place, or unchanged.
+
+    Several processes may load the same file at once (two bots loading their seeds at start): a
+    lock on the key, held to the end of the transaction, makes the later one see the earlier's row.
+    """
+    await db.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (rows.key,))
     async with db.execute(
         "SELECT id, content_hash FROM articles WHERE key = ?", (rows.key,)
     ) as cur:

@@ -156,3 +156,15 @@ async def test_migrate_db_refuses_a_database_that_holds_rows(tmp_path: Path, pg_
     async with await Storage.open(pg_url) as new:
         assert await state.get_value(new, "mine") == "kept"
         assert await queries.count_articles(new) == 0
+
+
+async def test_two_processes_loading_the_same_files_at_once_store_each_once(pg_url: str) -> None:
+    first, second = await Storage.open(pg_url), await Storage.open(pg_url)
+    try:
+        reports = await asyncio.gather(load_paths(first, [SEEDS]), load_paths(second, [SEEDS]))
+        count = await queries.count_articles(first)
+    finally:
+        await first.close()
+        await second.close()
+    assert sorted(f.status for r in reports for f in r.files) == ["added", "unchanged"]
+    assert count == 1
