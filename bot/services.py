@@ -39,4 +39,4 @@ class Services:
             return
         await self.supervisor.stop()
         await self.store.close()
-        log.info("storage %s closed", self.store.path)
+        log.info("storage %s closed", self.store.shown)
