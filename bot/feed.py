@@ -22,7 +22,7 @@ from bot import access
 from bot.cards import CardPoster
 from bot.replay.edge import PauseReplay, Transient
 from bot.services import Services
-from bot.shards import serves
+from bot.shards import process_shards, serves
 from bot.watcher import FolderWatcher, WatchState
 from storage import feed
 from storage.models import LoadReport, Mode, Pace
@@ -123,7 +123,8 @@ class Announcer:
     async def tick(self) -> None:
         """One look: announce what is due, bring stale cards up to date, start queued replays."""
         per_guild: dict[int, int] = {}
-        for item in await feed.pending(self.store, limit=200):
+        shards = process_shards(self.bot)
+        for item in await feed.pending(self.store, limit=200, shards=shards):
             # Another process (another shard) announces in the servers it serves.
             if not serves(self.bot, item.guild_id):
                 continue

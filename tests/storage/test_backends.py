@@ -207,3 +207,18 @@ async def test_reopening_applies_no_migration_again(target: str) -> None:
         )
     assert len(first) == len(second) >= 1
     assert sorted(int(r[0]) for r in first) == sorted(int(r[0]) for r in second)
+
+
+async def test_feed_hands_a_process_only_the_servers_of_its_shards(target: str, seeds: Path) -> None:
+    on_zero, on_one = 4 << 22, 5 << 22  # Discord's formula: (id >> 22) % 2 gives shards 0 and 1
+    async with await Storage.open(target) as store:
+        await load_paths(store, [seeds])
+        for guild in (on_zero, on_one):
+            await feed.save_settings(store, GuildSettings(guild_id=guild, announce_channel_id=8))
+            await feed.lower_baseline(store, guild)
+        everyone = await feed.pending(store)
+        shard_one = await feed.pending(store, shards=([1], 2))
+        both = await feed.pending(store, shards=([0, 1], 2))
+    assert sorted(p.guild_id for p in everyone) == [on_zero, on_one]
+    assert [p.guild_id for p in shard_one] == [on_one]
+    assert both == everyone
