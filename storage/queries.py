@@ -173,11 +173,12 @@ async def count_articles(store: Storage) -> int:
 async def list_articles(
     store: Storage, *, offset: int = 0, limit: int = 10
 ) -> list[ArticleSummary]:
-    """A page of articles, newest first (ties by key, so pages are stable)."""
+    """A page of articles, newest first: by time stored, then by id (a batch of files loaded in
+    the same millisecond is listed in the order it was stored), so pages are stable."""
     rows = await fetch_all(
         store.reader,
         "SELECT id, key, title, comment_count, created_at FROM articles"
-        " ORDER BY created_at DESC, key LIMIT ? OFFSET ?",
+        " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
         (limit, offset),
     )
     return [
