@@ -1,0 +1,132 @@
+"""SQLite FTS5 search strategy: one pass finds how broad a query is, then a cheap ranking.
+
+Measured at a million comments (bench/RESULTS.md, issue 14), what costs time in FTS5 is:
+- bm25 over a broad query: it scores every match (0.3-0.9 s for "the"). Broad queries (more than
+  RANKED_MAX matches) list their newest matches instead: FTS5 walks rowids backwards and stops.
+- bm25's IDF: it counts every row of each term, so a word in most comments costs ~25 ms however
+  few rows the whole query matches. A plain-words query is therefore ranked by its selective words
+  only (those in at most COMMON_SHARE of the rows); very common words still filter, they just do not rank.
+- Walking rowids backwards is ~2x slower than forwards: the breadth check reads forwards, and its
+  rowids (at most RANKED_MAX) are the candidates that are ranked, so nothing is matched twice.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+# More matches than this and a query is "broad": its newest matches are listed, not ranked.
+RANKED_MAX = 2000
+# A word in more than this share of the rows does not take part in ranking: its IDF is near zero
+# anyway, and counting its rows for bm25 would cost more than the whole rest of the search.
+COMMON_SHARE = 0.1
+# How much of a word's doclist is read to estimate its share: the rowid span of its first SAMPLE
+# matches (rowids follow load order, and so do words, closely enough to tell 1 % from 10 %).
+SAMPLE = 1000
+
+# A plain word or prefix, possibly quoted (as plain_query quotes them); anything else is FTS5 syntax.
+_PLAIN_TERM = re.compile(r'"[^"\s*:^]+"|[^\W_][\w]*\*?', re.UNICODE)
+_OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
+
+
+def plain_terms(query: str) -> list[str] | None:
+    """The query's words when it is nothing but words (implicit AND), else None."""
+    terms = query.split()
+    if not terms or any(t in _OPERATORS or not _PLAIN_TERM.fullmatch(t) for t in terms):
+        return None
+    return terms
+
+
+@dataclass(frozen=True)
+class Fts5Search:
+    """The statements of one full-text search over `table`, selecting `columns`."""
+
+    table: str
+    columns: str
+    joins: str
+
+    @property
+    def _body(self) -> str:
+        return (
+            f"SELECT {self.columns} FROM {self.table} {self.joins} WHERE {self.table} MATCH :query"
+        )
+
+    @property
+    def candidates(self) -> str:
+        """Up to :cap matching rowids, read forwards (the breadth check)."""
+        return f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH :query LIMIT :cap"
+
+    @property
+    def sample(self) -> str:
+        """How many of the first :cap matches of :query there are, and their rowid span."""
+        return (
+            f"SELECT count(*), max(rowid) - min(rowid) + 1 FROM (SELECT rowid FROM {self.table}"
+            f" WHERE {self.table} MATCH :query LIMIT :cap)"
+        )
+
+    @property
+    def newest(self) -> str:
+        """The newest :limit matches of :query."""
+        return f"{self._body} ORDER BY {self.table}.rowid DESC LIMIT :limit"
+
+    @property
+    def ranked_among(self) -> str:
+        """The best :limit of the rowids :ids, ranked by bm25 of :query.
+
+        `+rowid` keeps the ids a filter: as FTS5's rowid constraint, every id would start a new
+        FTS5 cursor, and bm25 would count the rows of each term again for every one of them.
+        """
+        return (
+            f"{self._body} AND +{self.table}.rowid IN (SELECT value FROM json_each(:ids))"
+            " ORDER BY rank LIMIT :limit"
+        )
+
+    @property
+    def rows_of(self) -> str:
+        """The rows of the few rowids :ids (which all match :query), newest first: one seek each."""
+        return (
+            f"{self._body} AND {self.table}.rowid IN (SELECT value FROM json_each(:ids))"
+            f" ORDER BY {self.table}.rowid DESC"
+        )
+
+
+async def run_fts5(
+    db: aiosqlite.Connection, search: Fts5Search, query: str, limit: int
+) -> list[tuple[Any, ...]]:
+    """The best `limit` matches of `query`: its newest when broad, else ranked by relevance."""
+    found = await db.execute_fetchall(search.candidates, {"query": query, "cap": RANKED_MAX + 1})
+    ids = [row[0] for row in found]
+    if len(ids) > RANKED_MAX:
+        rows = await db.execute_fetchall(search.newest, {"query": query, "limit": limit})
+        return [tuple(r) for r in rows]
+    if not ids:
+        return []
+    ranking = await _ranking_query(db, search, query)
+    if ranking is None:  # only very common words: nothing to rank by, so newest first
+        newest = json.dumps(sorted(ids, reverse=True)[:limit])
+        rows = await db.execute_fetchall(search.rows_of, {"query": query, "ids": newest})
+    else:
+        params = {"query": ranking, "ids": json.dumps(ids), "limit": limit}
+        rows = await db.execute_fetchall(search.ranked_among, params)
+    return [tuple(r) for r in rows]
+
+
+async def _ranking_query(db: aiosqlite.Connection, search: Fts5Search, query: str) -> str | None:
+    """What to rank a narrow query's matches by: the query, or its words that are not very common.
+
+    None when every word is very common. Queries with FTS5 syntax (phrases, OR, NEAR, columns)
+    are ranked as typed.
+    """
+    terms = plain_terms(query)
+    if terms is None or len(terms) == 1:
+        return query
+    kept = []
+    for term in terms:
+        ((count, span),) = await db.execute_fetchall(search.sample, {"query": term, "cap": SAMPLE})
+        if count < SAMPLE or count / span <= COMMON_SHARE:
+            kept.append(term)
+    return " ".join(kept) or None
