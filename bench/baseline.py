@@ -1,153 +1,126 @@
-"""The baseline: raw stdlib `sqlite3` executemany of the loader's rows into the loader's schema.
+"""The lean baseline (issue 14): what this machine's SQLite does with the loader's rows, and no more.
 
-Rows are built before the clock starts (parsing with the project's own parser, so they are exactly the
-rows the loader writes); only the inserts are timed: one BEGIN IMMEDIATE … COMMIT per file holding the
-article, its `articles_fts` row and an executemany of its comments (whose FTS triggers fire as usual).
+Plain `sqlite3`, plain tables (the same columns as the store, no secondary indexes, no triggers),
+every file's article and comment rows inserted with `executemany` in one transaction, then one FTS5
+'rebuild' of an external-content comment index without prefix indexes (and the article texts into
+their own FTS5 table). The rows are exactly the loader's (`storage.articles.article_rows` over the
+project's own parser), built before the clock starts and cached on disk.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import pickle
 import sqlite3
+import sys
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from storage.articles import comment_row
-from storage.db import PRAGMAS, migrations
+from storage.articles import ArticleRows, article_rows
+from storage.db import PRAGMAS
 from storage.loader import content_hash
-from storage.models import Article
 from storage.parsers import article_key, parse_bytes
 
+_SCHEMA = """
+CREATE TABLE articles (id INTEGER PRIMARY KEY, format TEXT, source_path TEXT, source_url TEXT,
+    content_hash TEXT, title TEXT, caption TEXT, paragraphs TEXT, summary TEXT, warnings TEXT,
+    comment_count INTEGER, key TEXT, created_at TEXT, updated_at TEXT);
+CREATE TABLE comments (id INTEGER PRIMARY KEY, position INTEGER, parent INTEGER, depth INTEGER,
+    author TEXT, text TEXT, spam INTEGER, spam_reasons TEXT, deleted INTEGER, line INTEGER,
+    source_id TEXT, created_at TEXT, markup TEXT, markup_format TEXT, score INTEGER, key TEXT,
+    article_id INTEGER);
+CREATE VIRTUAL TABLE comments_fts USING fts5 (author, text, content='comments',
+    content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE articles_fts USING fts5 (title, caption, body,
+    tokenize='unicode61 remove_diacritics 2');
+"""
 _INSERT_ARTICLE = (
     "INSERT INTO articles (id, format, source_path, source_url, content_hash, title, caption,"
     " paragraphs, summary, warnings, comment_count, key, created_at, updated_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_INSERT_ARTICLE_FTS = "INSERT INTO articles_fts (rowid, title, caption, body) VALUES (?, ?, ?, ?)"
 _INSERT_COMMENT = (
     "INSERT INTO comments (position, parent, depth, author, text, spam, spam_reasons, deleted, line,"
-    " source_id, created_at, article_id, key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " source_id, created_at, markup, markup_format, score, key, article_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
 @dataclass
-class FileRows:
-    """Everything one file writes: the article row, its FTS row and its comment rows."""
+class BaselineRun:
+    """One timed baseline: wall and CPU seconds for `comments` comment rows of `files` files."""
 
-    article: tuple[object, ...]
-    article_fts: tuple[object, ...]
-    comments: list[tuple[object, ...]]
-
-
-@dataclass
-class BaselineResult:
-    """Timings of a baseline run; `insert_s[i]` is the time spent inserting file i."""
-
-    files: int = 0
-    comments: int = 0
-    insert_s: list[float] = field(default_factory=list)
-    insert_cpu_s: list[float] = field(default_factory=list)
-    comments_per_file: list[int] = field(default_factory=list)
-    prepare_s: float = 0.0  # read + hash + parse + row building, not part of the baseline's time
-
-    @property
-    def total_insert_s(self) -> float:
-        """Time spent inside the transactions, summed over every file."""
-        return sum(self.insert_s)
-
-    @property
-    def total_insert_cpu_s(self) -> float:
-        """CPU time spent inside the transactions, summed over every file."""
-        return sum(self.insert_cpu_s)
-
-    def prefix(self, files: int) -> tuple[int, float, float]:
-        """(comments, insert seconds, insert CPU seconds) of the first `files` files."""
-        return (
-            sum(self.comments_per_file[:files]),
-            sum(self.insert_s[:files]),
-            sum(self.insert_cpu_s[:files]),
-        )
+    files: int
+    comments: int
+    wall_s: float
+    cpu_s: float
 
 
-def rows_for(article_id: int, article: Article, *, source_path: str, digest: str) -> FileRows:
-    """The rows `storage.articles.save_article` writes for a new article, with the same columns."""
-    now = datetime.now(UTC).isoformat(timespec="milliseconds")
-    row = (
-        article_id,
-        article.format,
-        source_path,
-        article.source_url,
-        digest,
-        article.title,
-        article.caption,
-        json.dumps(article.paragraphs, ensure_ascii=False),
-        article.summary,
-        json.dumps([w.model_dump() for w in article.warnings], ensure_ascii=False),
-        len(article.comments),
-        article.key,
-        now,
-        now,
-    )
-    fts = (article_id, article.title, article.caption or "", "\n\n".join(article.paragraphs))
-    comments = [comment_row(article_id, c) for c in article.comments]  # exactly the loader's rows
-    return FileRows(row, fts, comments)
+def prepared_rows(files: list[Path], cache: Path) -> list[ArticleRows]:
+    """The loader's rows for `files` (parsed once, then read back from `cache`)."""
+    if cache.exists():
+        rows: list[ArticleRows] = pickle.loads(cache.read_bytes())
+        if len(rows) == len(files):
+            return rows
+    rows = []
+    for path in files:
+        data = path.read_bytes()
+        article = parse_bytes(data, path=str(path), key=article_key(path))
+        rows.append(article_rows(article, source_path=str(path), content_hash=content_hash(data)))
+    cache.write_bytes(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
+    return rows
 
 
-def connect(db: Path) -> sqlite3.Connection:
-    """A fresh database with the loader's pragmas and every bundled migration applied."""
+def run_lean(db: Path, rows: list[ArticleRows]) -> BaselineRun:
+    """Insert `rows` into a fresh database the lean way; time it from the first insert to the end."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
     conn = sqlite3.connect(db, isolation_level=None)
-    for pragma in PRAGMAS:
-        conn.execute(pragma)
-    for _number, _name, sql in migrations():
-        conn.executescript(sql)  # outside any transaction: fine for the baseline's fresh file
-    return conn
-
-
-def insert_file(conn: sqlite3.Connection, rows: FileRows) -> None:
-    """One file in one transaction, the way the loader stores a new article."""
-    conn.execute("BEGIN IMMEDIATE")
-    conn.execute(_INSERT_ARTICLE, rows.article)
-    conn.execute(_INSERT_ARTICLE_FTS, rows.article_fts)
-    conn.executemany(_INSERT_COMMENT, rows.comments)
-    conn.execute("COMMIT")
-
-
-def run_baseline(db: Path, files: Iterable[Path], *, chunk: int = 250) -> BaselineResult:
-    """Prepare the rows of `chunk` files untimed, then time each of their transactions in turn.
-
-    Preparing a chunk ahead (rather than the whole corpus) keeps memory small while the timed loop
-    still does nothing but inserts.
-    """
-    result = BaselineResult()
-    conn = connect(db)
-    pending: list[FileRows] = []
-
-    def flush() -> None:
-        for rows in pending:
-            begin, begin_cpu = time.perf_counter(), time.process_time()
-            insert_file(conn, rows)
-            result.insert_s.append(time.perf_counter() - begin)
-            result.insert_cpu_s.append(time.process_time() - begin_cpu)
-            result.comments_per_file.append(len(rows.comments))
-            result.files += 1
-            result.comments += len(rows.comments)
-        pending.clear()
-
     try:
-        for article_id, path in enumerate(files, 1):
-            start = time.perf_counter()
-            data = path.read_bytes()
-            article = parse_bytes(data, path=str(path), key=article_key(path))
-            pending.append(
-                rows_for(article_id, article, source_path=str(path), digest=content_hash(data))
-            )
-            result.prepare_s += time.perf_counter() - start
-            if len(pending) >= chunk:
-                flush()
-        flush()
+        for pragma in PRAGMAS:
+            conn.execute(pragma)
+        conn.executescript(_SCHEMA)
+        now = "2026-12-07T00:00:00.000+00:00"
+        # Every parameter tuple is built before the clock starts: only SQLite's work is timed.
+        articles = [(i, *r.values, r.key, now, now) for i, r in enumerate(rows, 1)]
+        comments = [[(*c, i) for c in r.comments] for i, r in enumerate(rows, 1)]
+        texts = [(i, *r.fts) for i, r in enumerate(rows, 1)]
+        wall, cpu = time.perf_counter(), time.process_time()
+        conn.execute("BEGIN IMMEDIATE")
+        for article, its_comments in zip(articles, comments, strict=True):
+            conn.execute(_INSERT_ARTICLE, article)
+            conn.executemany(_INSERT_COMMENT, its_comments)
+        conn.executemany(
+            "INSERT INTO articles_fts (rowid, title, caption, body) VALUES (?, ?, ?, ?)", texts
+        )
+        conn.execute("INSERT INTO comments_fts (comments_fts) VALUES ('rebuild')")
+        conn.execute("COMMIT")
+        run = BaselineRun(
+            files=len(rows),
+            comments=sum(len(r.comments) for r in rows),
+            wall_s=time.perf_counter() - wall,
+            cpu_s=time.process_time() - cpu,
+        )
     finally:
         conn.close()
-    return result
+    return run
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the baseline in a process of its own (so the benchmark's own memory stays small):
+    prints the run as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", type=Path, help="folder of text dumps")
+    parser.add_argument("--files", type=int, help="only the first N files")
+    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--cache", type=Path, required=True, help="pickle of the prepared rows")
+    args = parser.parse_args(argv)
+    rows = prepared_rows(sorted(args.corpus.glob("*.txt")), args.cache)
+    print(json.dumps(asdict(run_lean(args.db, rows[: args.files]))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

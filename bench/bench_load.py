@@ -1,11 +1,13 @@
-"""End-to-end benchmark of `threadreplay load` against a raw `sqlite3` executemany baseline.
+"""End-to-end benchmark of `threadreplay load` against the lean `sqlite3` baseline (issue 14).
 
-Runs the real CLI as a child process on a generated corpus (a fresh database each time) at two corpus
-sizes, then re-loads the larger corpus unchanged, then inserts the same rows with stdlib sqlite3 into
-the same schema. Prints a Markdown table and writes every figure to `<work>/results.json`.
+Each round runs the real CLI as a child process on a generated corpus (a fresh database each time) at
+two corpus sizes, then the lean baseline (bench/baseline.py) on the same rows at both sizes; rounds
+are interleaved so that the machine's other load falls on both alike. The first round also re-loads
+the larger corpus unchanged. Prints medians as a Markdown table; every figure goes to
+`<work>/results.json`.
 
-    .venv/bin/python bench/bench_load.py                  # 2,500 and 1,000 files: ~2 minutes
-    .venv/bin/python bench/bench_load.py --files 10000    # the issue's size, and 2,000
+    .venv/bin/python bench/bench_load.py                             # 2,000 and 1,000 files, 3 rounds
+    .venv/bin/python bench/bench_load.py --files 10000 --small 2000  # the issue's size
 """
 
 from __future__ import annotations
@@ -16,18 +18,19 @@ import os
 import platform
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from baseline import BaselineResult, run_baseline
+from baseline import BaselineRun
 from gen_corpus import write_corpus
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-GOAL = 0.35  # the loader's comments/s as a share of the baseline's (issue 2)
+GOAL = 0.35  # the loader's comments/s as a share of the lean baseline's (issue 14)
 # "Does not grow": under ~100 bytes of peak RSS per extra file (1 MiB per 10,000 files), which is
 # below what any per-file Python object (a Path alone is ~400 bytes) would cost.
 FLAT_BYTES_PER_FILE = 100
@@ -147,125 +150,131 @@ def run_load(label: str, paths: list[Path], db: Path, logs: Path) -> LoadRun:
     return run
 
 
-def _row(name: str, files: int, comments: int, wall: float, cpu: float, rss: str) -> str:
-    """One line of the results table."""
-    per_s = f"{comments / wall:,.0f}" if comments else "–"
-    per_cpu = f"{comments / cpu:,.0f}" if comments else "–"
-    return f"| {name} | {files:,} | {comments:,} | {wall:.2f} | {cpu:.2f} | {per_s} | {per_cpu} | {rss} |"
+def median(values: list[float]) -> float:
+    """The middle value (the mean of the two middle ones for an even count)."""
+    return statistics.median(values)
 
 
-def table(runs: dict[str, LoadRun], base: BaselineResult, small: int) -> str:
-    """The results as a Markdown table plus the verdict lines."""
-    big, little, reload = runs["load-large"], runs["load-small"], runs["reload-large"]
-    small_comments, small_s, small_cpu = base.prefix(small)
-    ratio = big.comments_per_s / (base.comments / base.total_insert_s)
-    ratio_small = little.comments_per_s / (small_comments / small_s)
-    ratio_cpu = base.total_insert_cpu_s / big.cpu_s  # same rows, so the CPU-time ratio
-    rows = [
+def table(rounds: list[dict[str, object]], small: int, files: int) -> str:
+    """Medians over the rounds as a Markdown table, plus every round's ratios and load average."""
+
+    def col(name: str, attr: str) -> float:
+        return median([float(getattr(r[name], attr)) for r in rounds])
+
+    lines = [
         "| run | files | comment rows | wall (s) | CPU (s) | rows/s (wall) | rows/s (CPU) |"
         " peak RSS (MiB) |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for run in (runs["startup"], little, big, reload):
-        name = f"`threadreplay load`, {run.label}"
-        rss = f"{run.peak_rss_mib:.1f}"
-        rows.append(_row(name, run.files, run.comments, run.wall_s, run.cpu_s, rss))
-    name = f"baseline sqlite3 executemany, first {small:,} files"
-    rows.append(_row(name, small, small_comments, small_s, small_cpu, "–"))
-    name = "baseline sqlite3 executemany"
-    rows.append(
-        _row(name, base.files, base.comments, base.total_insert_s, base.total_insert_cpu_s, "–")
-    )
-    growth = big.peak_rss_mib - little.peak_rss_mib
-    per_file = growth * 2**20 / max(1, big.files - little.files)
-    verdict = [
+    for name, label in (
+        ("load-small", f"`threadreplay load`, {small:,} files"),
+        ("load-large", f"`threadreplay load`, {files:,} files"),
+        ("base-small", f"lean baseline, {small:,} files"),
+        ("base-large", f"lean baseline, {files:,} files"),
+    ):
+        comments = int(rounds[0][name].comments)
+        wall, cpu = col(name, "wall_s"), col(name, "cpu_s")
+        rss = f"{col(name, 'peak_rss_mib'):.1f}" if name.startswith("load") else "–"
+        lines.append(
+            f"| {label} | {int(rounds[0][name].files):,} | {comments:,} | {wall:.2f}"
+            f" | {cpu:.2f} | {comments / wall:,.0f} | {comments / cpu:,.0f} | {rss} |"
+        )
+    ratio_wall = [float(r["ratio_wall"]) for r in rounds]  # type: ignore[arg-type]
+    ratio_cpu = [float(r["ratio_cpu"]) for r in rounds]  # type: ignore[arg-type]
+    growth = col("load-large", "peak_rss_mib") - col("load-small", "peak_rss_mib")
+    per_file = growth * 2**20 / max(1, files - small)
+    lines += [
         "",
-        f"- ratio loader/baseline, comment rows/s (wall) at {big.files:,} files: **{ratio:.1%}**"
-        f" (at {little.files:,} files: {ratio_small:.1%}; on CPU time: {ratio_cpu:.1%});"
-        f" goal ≥ {GOAL:.0%}: {'met' if ratio >= GOAL else 'NOT met'}",
-        f"- peak RSS {little.peak_rss_mib:.1f} MiB at {little.files:,} files,"
-        f" {big.peak_rss_mib:.1f} MiB at {big.files:,} files ({growth:+.1f} MiB,"
+        f"- **ratio loader ÷ lean baseline** (comment rows/s) at {files:,} files, median of"
+        f" {len(rounds)}: **{median(ratio_wall):.2f}× wall**, **{median(ratio_cpu):.2f}× CPU**"
+        f" (rounds: wall {', '.join(f'{x:.2f}' for x in ratio_wall)}; CPU"
+        f" {', '.join(f'{x:.2f}' for x in ratio_cpu)}); goal ≥ {GOAL:.2f}×:"
+        f" {'met' if median(ratio_wall) >= GOAL else 'NOT met'} on wall,"
+        f" {'met' if median(ratio_cpu) >= GOAL else 'NOT met'} on CPU",
+        f"- peak RSS (median) {col('load-small', 'peak_rss_mib'):.1f} MiB at {small:,} files,"
+        f" {col('load-large', 'peak_rss_mib'):.1f} MiB at {files:,} ({growth:+.1f} MiB,"
         f" {per_file:+.0f} bytes per extra file):"
         f" {'flat' if per_file <= FLAT_BYTES_PER_FILE else 'GROWS with the number of files'}",
-        f"- re-load of {reload.files:,} unchanged files: {reload.wall_s:.2f} s"
-        f" ({reload.files / reload.wall_s:,.0f} files/s), statuses {reload.statuses}",
-        f"- baseline preparation (read + hash + parse + rows, untimed): {base.prepare_s:.2f} s"
-        f" = {base.prepare_s / base.files * 1000:.2f} ms/file",
+        "- load average (1 min) at the start of each round: "
+        + ", ".join(f"{float(r['load']):.2f}" for r in rounds),  # type: ignore[arg-type]
     ]
-    return "\n".join(rows + verdict)
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Generate (or reuse) the corpus, run every measurement, print and save the results."""
+    """Generate (or reuse) the corpus, run the rounds interleaved, print and save the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=2500, help="large corpus size (default 2500)")
-    parser.add_argument(
-        "--small", type=int, help="small corpus size (default: --files / 5, at least 1000)"
-    )
+    parser.add_argument("--files", type=int, default=2000, help="large corpus size (default 2000)")
+    parser.add_argument("--small", type=int, help="small corpus size (default: --files / 2)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
     parser.add_argument("--comments", type=int, default=100, help="mean comments per file")
     parser.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
     parser.add_argument("--work", type=Path, default=BENCH / ".work", help="corpora and databases")
-    parser.add_argument("--keep-db", action="store_true", help="keep the databases afterwards")
     args = parser.parse_args(argv)
-    # SQLite's page caches (2 MiB per connection) take ~1,000 files to fill: below that the small
-    # run's peak would look like growth that is only a cache warming up.
-    small = args.small or min(args.files, max(1000, args.files // 5))
+    small = args.small or max(1, args.files // 2)
     work: Path = args.work.resolve()
     logs = work / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-
     info = machine()
     print(json.dumps(info))
     full = corpus(work, args.files, args.comments, args.seed)
     part = subset(full, small)
+    cache = work / f"{full.name}.rows.pickle"
+
+    def lean(files: int) -> BaselineRun:
+        """The baseline over the first `files` files, in a child process (rows cached on disk)."""
+        cmd = [sys.executable, str(BENCH / "baseline.py"), str(full), "--files", str(files)]
+        cmd += ["--db", str(work / "baseline.db"), "--cache", str(cache)]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=REPO).stdout
+        return BaselineRun(**json.loads(out))
+
+    lean(1)  # parses the corpus once into the cache, outside any measurement
     empty = work / "empty"
     empty.mkdir(exist_ok=True)
-
-    runs = {
-        "startup": run_load("startup", [empty], fresh(work / "startup.db"), logs),
-        "load-small": run_load("small", [part], fresh(work / "small.db"), logs),
-        "load-large": run_load("large", [full], fresh(work / "large.db"), logs),
-        "reload-large": run_load("reload", [full], work / "large.db", logs),
-    }
-    db_mib = (work / "large.db").stat().st_size / 2**20
-    start = time.perf_counter()
-    base = run_baseline(fresh(work / "baseline.db"), sorted(full.glob("*.txt")))
-    print(
-        f"baseline       {base.files:>6} files {base.comments:>9} comments"
-        f" {base.total_insert_s:8.2f} s inserting ({time.perf_counter() - start:.1f} s with parsing)"
-    )
-    failed = [r for r in runs.values() if r.exit_code != 0 or r.statuses["failed"]]
-    if failed or runs["load-large"].comments != base.comments:
-        print(f"loader and baseline disagree or a load failed: {failed}", file=sys.stderr)
-        return 1
-    if not args.keep_db:
-        for name in ("startup.db", "small.db", "large.db", "baseline.db"):
-            fresh(work / name)
-
-    text = table(runs, base, small)
+    startup = run_load("startup", [empty], fresh(work / "startup.db"), logs)
+    rounds: list[dict[str, object]] = []
+    reload: LoadRun | None = None
+    for i in range(args.rounds):
+        load = os.getloadavg()[0]
+        little = run_load(f"small-{i}", [part], fresh(work / "small.db"), logs)
+        big = run_load(f"large-{i}", [full], fresh(work / "large.db"), logs)
+        if reload is None:
+            reload = run_load("reload", [full], work / "large.db", logs)
+        base_small = lean(small)
+        base_large = lean(args.files)
+        print(
+            f"baseline       {base_large.comments:>9} comments {base_large.wall_s:8.2f} s"
+            f" (CPU {base_large.cpu_s:.2f} s); {small} files {base_small.wall_s:.2f} s"
+        )
+        if big.comments != base_large.comments or big.statuses["failed"] or big.exit_code:
+            print(f"loader and baseline disagree or a load failed: {big}", file=sys.stderr)
+            return 1
+        rounds.append({
+            "load": load, "load-small": little, "load-large": big,
+            "base-small": base_small, "base-large": base_large,
+            "ratio_wall": (big.comments / big.wall_s) / (base_large.comments / base_large.wall_s),
+            "ratio_cpu": base_large.cpu_s / big.cpu_s,  # the same rows, so the CPU-time ratio
+        })  # fmt: skip
+    for name in ("startup.db", "small.db", "large.db", "baseline.db"):
+        fresh(work / name)
+    assert reload is not None
     command = (
         f"{Path(sys.executable).name} bench/bench_load.py --files {args.files} --small {small}"
     )
+    text = table(rounds, small, args.files)
+    print(f"\n{command}\n\n{text}")
     print(
-        f"\n{command}\n\n{text}\n- database size after loading {args.files:,} files: {db_mib:.0f} MiB"
+        f"- start-up (empty folder): {startup.wall_s:.2f} s, {startup.peak_rss_mib:.1f} MiB;"
+        f" re-load of {reload.files:,} unchanged files: {reload.wall_s:.2f} s {reload.statuses}"
     )
     results = {
         "machine": info,
         "command": command,
-        "runs": {k: {**asdict(v), "comments_per_s": v.comments_per_s} for k, v in runs.items()},
-        "baseline": {
-            "files": base.files,
-            "comments": base.comments,
-            "insert_s": base.total_insert_s,
-            "insert_cpu_s": base.total_insert_cpu_s,
-            "prepare_s": base.prepare_s,
-            "comments_per_s": base.comments / base.total_insert_s,
-            "small": dict(
-                zip(("comments", "insert_s", "insert_cpu_s"), base.prefix(small), strict=True)
-            ),
-        },
-        "db_mib": db_mib,
-    }
+        "startup": asdict(startup),
+        "reload": asdict(reload),
+        "rounds": [{k: asdict(v) if hasattr(v, "__dataclass_fields__") else v  # type: ignore[arg-type]
+                    for k, v in r.items()} for r in rounds],
+    }  # fmt: skip
     (work / "results.json").write_text(json.dumps(results, indent=2))
     return 0
 

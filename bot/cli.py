@@ -232,6 +232,84 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return asyncio.run(_preview(args, db))
 
 
+SEARCH_MAX = 100  # --limit's ceiling: each part (articles, comments) returns at most this many
+
+
+def _highlights(marked: str) -> tuple[str, list[list[int]]]:
+    """A snippet without its hit markers, and the [start, end) offsets of the hits in it."""
+    text, spans = "", []
+    for i, piece in enumerate(marked.split(queries.HIT_START)):
+        hit, sep, rest = piece.partition(queries.HIT_END)
+        if i and sep:  # the piece before the first start marker is never a hit
+            spans.append([len(text), len(text) + len(hit)])
+            text += hit + rest
+        else:
+            text += piece
+    return text, spans
+
+
+def _hit_json(hit: queries.SearchHit) -> dict[str, object]:
+    """One hit in `search --json`'s stable shape (README: threadreplay search)."""
+    snippet, spans = _highlights(hit.snippet)
+    entry: dict[str, object] = {"key": hit.key, "title": hit.title}
+    if hit.author is not None:
+        entry |= {"author": hit.author, "position": hit.position}
+    return entry | {"snippet": snippet, "highlights": spans}
+
+
+def _hit_line(hit: queries.SearchHit, bold: bool) -> str:
+    """One hit for a terminal: where it is, then its snippet with the hits marked."""
+    where = f"{hit.key}  {terminal_safe(hit.title)[:80]}"
+    if hit.author is not None:
+        where += f"  #{hit.position} {terminal_safe(hit.author)[:40]}"
+    on, off = ("\033[1m", "\033[0m") if bold else ("[", "]")
+    pieces = terminal_safe(hit.snippet.replace("\n", " ")).split(queries.HIT_START)
+    snippet = pieces[0] + "".join(on + p.replace(queries.HIT_END, off, 1) for p in pieces[1:])
+    return f"{where}\n    {snippet}"
+
+
+async def _search(args: argparse.Namespace, db: str | Path) -> int:
+    async with await Storage.open(db) as store:
+        hits = await queries.search(store, args.query, limit=args.limit)
+    articles = [h for h in hits if h.author is None]
+    comments = [h for h in hits if h.author is not None]
+    if args.json:
+        out = {
+            "query": args.query,
+            "articles": [_hit_json(h) for h in articles],
+            "comments": [_hit_json(h) for h in comments],
+        }
+        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
+    else:
+        bold = sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+        for title, part in (("Articles", articles), ("Comments", comments)):
+            if part:
+                print(f"{title}:")
+                print("\n".join(_hit_line(h, bold) for h in part))
+        if not hits:
+            print(f"threadreplay: nothing matches {terminal_safe(args.query)!r}", file=sys.stderr)
+    return 0 if hits else EXIT_FAILED
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    """`threadreplay search QUERY [--db DB] [--limit N] [--json]`: the bot's /article search."""
+    if not args.query.strip():
+        return _fail("the search query is empty")
+    db = _target(args)
+    if isinstance(db, Path) and not db.exists():
+        return _fail(
+            f"database {db} does not exist (load some dumps first: threadreplay load seeds)"
+        )
+    return asyncio.run(_search(args, db))
+
+
+def _limit(text: str) -> int:
+    """--limit: a whole number from 1 to SEARCH_MAX."""
+    if not text.isdigit() or not 1 <= int(text) <= SEARCH_MAX:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {SEARCH_MAX}")
+    return int(text)
+
+
 def cmd_invite(args: argparse.Namespace) -> int:
     """`threadreplay invite --app-id ID`: the OAuth2 URL with exactly the permissions the bot needs."""
     from bot.permissions import invite_url  # imports discord only when asked
@@ -416,6 +494,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--db", metavar="FILE", help="the SQLite file (default: THREADREPLAY_DB or threadreplay.db)"
     )
     p.set_defaults(func=cmd_migrate_db)
+
+    p = sub.add_parser(
+        "search", help="full-text search over articles and comments, as the bot's /article search"
+    )
+    p.add_argument("query", metavar="QUERY", help='words, "a phrase", prefix*, OR, NOT, NEAR(…)')
+    p.add_argument(
+        "--db",
+        metavar="DB",
+        help="database: a SQLite file or a postgresql:// URL"
+        " (default: THREADREPLAY_DB or threadreplay.db)",
+    )
+    p.add_argument(
+        "--limit",
+        type=_limit,
+        default=10,
+        metavar="N",
+        help=f"at most N articles and N comments (1-{SEARCH_MAX}, default 10 as in Discord)",
+    )
+    p.add_argument("--json", action="store_true", help="print the hits as JSON (README: search)")
+    p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("invite", help="print the URL that adds the bot to a server")
     p.add_argument(
