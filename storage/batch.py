@@ -89,12 +89,20 @@ class Written:
     error: str | None = None
 
 
+# A key's claim in one load (run): the first file to claim it keeps it; both stores run these.
+CLAIM_SQL = "INSERT INTO load_claims VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+OWNER_SQL = "SELECT path FROM load_claims WHERE run = ? AND key = ?"
+
+
+def taken(key: str, owner: str) -> str:
+    """Why a file cannot have `key`: another file of this load claimed it first."""
+    return f"article key {key!r} is already taken by {owner} in this load"
+
+
 def claim(conn: sqlite3.Connection, run: int, key: str, path: str) -> str | None:
     """Claim `key` for `path` in this load; the other file's path if one claimed it first."""
-    conn.execute("INSERT OR IGNORE INTO load_claims VALUES (?, ?, ?)", (run, key, path))
-    (owner,) = conn.execute(
-        "SELECT path FROM load_claims WHERE run = ? AND key = ?", (run, key)
-    ).fetchone()
+    conn.execute(CLAIM_SQL, (run, key, path))
+    (owner,) = conn.execute(OWNER_SQL, (run, key)).fetchone()
     return None if owner == path else str(owner)
 
 
@@ -108,8 +116,7 @@ def write_batch(conn: sqlite3.Connection, run: int | None, items: list[Prepared]
     for item in items:
         owner = None if run is None else claim(conn, run, item.key, item.path)
         if owner is not None:
-            taken = f"article key {item.key!r} is already taken by {owner} in this load"
-            done.append(Written("failed", f"{item.path}: {taken}"))
+            done.append(Written("failed", f"{item.path}: {taken(item.key, owner)}"))
             continue
         if item.rows is None:
             done.append(Written("unchanged"))

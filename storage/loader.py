@@ -18,7 +18,9 @@ from pathlib import Path
 from storage import pg_write
 from storage.articles import save_article
 from storage.batch import (
+    CLAIM_SQL,
     CLAIMS_TABLE,
+    OWNER_SQL,
     PARSER_VERSION,
     STORED_SQL,
     STORED_SQL_PG,
@@ -29,6 +31,7 @@ from storage.batch import (
     prepare,
     prepare_many,
     stored_hashes,
+    taken,
     write_batch,
 )
 from storage.db import DATABASE_ERRORS, Storage
@@ -98,16 +101,11 @@ class Claims:
         """Claim `key` for `path`; StorageError if another file of this load claimed it first."""
         async with self.store.transaction() as db:
             await db.execute(CLAIMS_TABLE)
-            await db.execute(
-                "INSERT INTO load_claims VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                (self.run, key, str(path)),
-            )
-            rows = await db.execute_fetchall(
-                "SELECT path FROM load_claims WHERE run = ? AND key = ?", (self.run, key)
-            )
+            await db.execute(CLAIM_SQL, (self.run, key, str(path)))
+            rows = await db.execute_fetchall(OWNER_SQL, (self.run, key))
         owner = next(iter(rows))[0]
         if owner != str(path):
-            raise StorageError(f"article key {key!r} is already taken by {owner} in this load")
+            raise StorageError(taken(key, owner))
 
     async def release(self) -> None:
         """Forget this load's claims."""

@@ -16,7 +16,7 @@ from storage.articles import (
     _UPDATE_COMMENT,
     ArticleRows,
 )
-from storage.batch import CLAIMS_TABLE, Prepared, Written
+from storage.batch import CLAIM_SQL, CLAIMS_TABLE, OWNER_SQL, Prepared, Written, taken
 from storage.db import Conn, utcnow
 from storage.models import LoadStatus
 
@@ -82,16 +82,10 @@ async def write_batch(db: Conn, run: int | None, items: list[Prepared]) -> list[
     done: list[Written] = []
     for item in items:
         if run is not None:
-            await db.execute(
-                "INSERT INTO load_claims VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                (run, item.key, item.path),
-            )
-            [(owner,)] = await db.execute_fetchall(
-                "SELECT path FROM load_claims WHERE run = ? AND key = ?", (run, item.key)
-            )
+            await db.execute(CLAIM_SQL, (run, item.key, item.path))
+            [(owner,)] = await db.execute_fetchall(OWNER_SQL, (run, item.key))
             if owner != item.path:
-                taken = f"article key {item.key!r} is already taken by {owner} in this load"
-                done.append(Written("failed", f"{item.path}: {taken}"))
+                done.append(Written("failed", f"{item.path}: {taken(item.key, owner)}"))
                 continue
         if item.rows is None:
             done.append(Written("unchanged"))
