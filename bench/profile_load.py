@@ -1,9 +1,14 @@
-"""Where the loader's time goes, per file: each stage of `load_file` timed on its own, in-process.
+"""Where the loader's time goes (issue 14): each way of writing measured on the same rows, in-process.
 
-`threadreplay load` parses in a worker thread and writes through aiosqlite's thread, which a plain
-cProfile of the CLI cannot see; so this times the same project functions one stage at a time (read,
-hash, decode, parse and its spam heuristics, store through `save_article`), compares the store with
-the raw sqlite3 baseline and with the whole `load_paths`, then prints a cProfile of the parse.
+Parses `--files` dumps of the corpus once (timed: the parser, and its spam heuristics alone), then
+writes the same rows into fresh databases in several ways, with the project's own functions:
+
+- `trigger, per file`: the schema before migration 0008 (a per-row FTS5 insert trigger, prefix
+  indexes 1 2 3), one transaction per file: what the loader did before issue 14;
+- `FTS per file`: no trigger, the comments indexed by one INSERT … SELECT per file, one transaction each;
+- `batch of N, FTS per batch` (the loader now): N files per transaction, a savepoint per file, one
+  INSERT … SELECT per batch, with prefix indexes `1 2 3 4` (0008), `1 2 3` (0003) and none;
+- `save_article per file`: through aiosqlite, one thread hop per file (the non-batched path).
 
     .venv/bin/python bench/profile_load.py --files 300
 """
@@ -12,144 +17,144 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
-import io
-import pstats
+import sqlite3
+import statistics
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
-import baseline
 from bench_load import BENCH, corpus, fresh
 
 from storage import spam
-from storage.articles import save_article
-from storage.db import Storage
-from storage.loader import content_hash, load_paths
-from storage.models import Article
-from storage.parsers import article_key, parse_bytes
-from storage.parsers.decode import decode_bytes
-from storage.parsers.textdump import parse_text_dump
+from storage.articles import ArticleRows, feed_article_fts, feed_comment_fts, write_article
+from storage.batch import Prepared, prepare_many, write_batch
+from storage.db import PRAGMAS, Storage, migrations
+from storage.sqlite_write import write
 
-T = TypeVar("T")
+Writer = Callable[[sqlite3.Connection, list[Prepared]], None]
 
 
-def timed(items: Iterable[T], stage: Callable[[T], object]) -> float:
-    """Seconds spent running `stage` over `items`."""
-    start = time.perf_counter()
+def schema(db: Path, *, before_0008: bool = False, prefix: str | None = "1 2 3 4") -> None:
+    """A fresh store: every migration (or those before 0008), comments_fts with `prefix`."""
+    conn = sqlite3.connect(fresh(db), isolation_level=None)
+    for pragma in PRAGMAS:
+        conn.execute(pragma)
+    for number, _name, sql in migrations():
+        if not before_0008 or number < 8:
+            conn.executescript(sql)
+    if not before_0008:
+        option = f", prefix='{prefix}'" if prefix else ""
+        conn.executescript(
+            "DROP TABLE comments_fts; CREATE VIRTUAL TABLE comments_fts USING fts5 (author, text,"
+            " content='comments', content_rowid='id', tokenize='unicode61 remove_diacritics 2'"
+            f"{option});"
+        )
+    conn.close()
+
+
+def per_file(conn: sqlite3.Connection, items: list[Prepared], *, feed: bool) -> None:
+    """One transaction per file; the comments indexed by the trigger, or by one statement."""
     for item in items:
-        stage(item)
-    return time.perf_counter() - start
+        assert item.rows is not None
+        conn.execute("BEGIN IMMEDIATE")
+        _, article_id = write_article(conn, item.rows)
+        if feed:
+            feed_comment_fts(conn, [article_id])
+        feed_article_fts(conn, [(article_id, *item.rows.fts)])
+        conn.execute("COMMIT")
 
 
-def best(repeat: int, measure: Callable[[], float]) -> float:
-    """The fastest of `repeat` measurements: other work on the machine only ever adds time."""
-    return min(measure() for _ in range(repeat))
+def batched(size: int) -> Writer:
+    """`size` files per transaction through the loader's own write_batch."""
+
+    def run(conn: sqlite3.Connection, items: list[Prepared]) -> None:
+        for i in range(0, len(items), size):
+            conn.execute("BEGIN IMMEDIATE")
+            write_batch(conn, None, items[i : i + size])
+            conn.execute("COMMIT")
+
+    return run
 
 
-async def store_all(db: Path, articles: list[tuple[Path, Article, str]]) -> tuple[float, float]:
-    """(seconds in save_article, seconds in load_paths of the same files into another fresh db)."""
+def timed_write(db: Path, items: list[Prepared], writer: Writer) -> tuple[float, float]:
+    """(wall, CPU) seconds of `writer` over `items` on the database `db`."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    for pragma in PRAGMAS:
+        conn.execute(pragma)
+    wall, cpu = time.perf_counter(), time.process_time()
+    writer(conn, items)
+    result = time.perf_counter() - wall, time.process_time() - cpu
+    conn.close()
+    return result
+
+
+async def through_aiosqlite(db: Path, rows: list[ArticleRows]) -> tuple[float, float]:
+    """(wall, CPU) of storing every article with one `write` hop per file (save_article's path)."""
     async with await Storage.open(fresh(db)) as store:
-        start = time.perf_counter()
-        for path, article, digest in articles:
-            await save_article(store, article, source_path=str(path), content_hash=digest)
-        saving = time.perf_counter() - start
-    async with await Storage.open(fresh(db.with_name("whole.db"))) as store:
-        start = time.perf_counter()
-        await load_paths(store, [p for p, _, _ in articles])
-        whole = time.perf_counter() - start
-    return saving, whole
+        wall, cpu = time.perf_counter(), time.process_time()
+        for r in rows:
+            await write(store, lambda conn, r=r: per_file_one(conn, r))
+        return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def baseline_inserts(db: Path, rows: list[baseline.FileRows], *, fts: bool) -> float:
-    """Seconds the raw baseline spends inserting `rows`, with or without the comment FTS trigger."""
-    conn = baseline.connect(fresh(db))
-    if not fts:
-        conn.execute("DROP TRIGGER comments_ai")
-    try:
-        return timed(rows, lambda r: baseline.insert_file(conn, r))
-    finally:
-        conn.close()
+def per_file_one(conn: sqlite3.Connection, rows: ArticleRows) -> None:
+    """save_article's work for one new article."""
+    _, article_id = write_article(conn, rows)
+    feed_comment_fts(conn, [article_id])
+    feed_article_fts(conn, [(article_id, *rows.fts)])
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the per-file cost of every stage, then the parse's hottest functions."""
+    """Parse once, write every way `--repeat` times (interleaved), print medians per comment."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=300, help="files to profile (default 300)")
-    parser.add_argument("--comments", type=int, default=100, help="mean comments per file")
-    parser.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
-    parser.add_argument("--repeat", type=int, default=3, help="keep the best of N (default 3)")
-    parser.add_argument("--work", type=Path, default=BENCH / ".work", help="corpora and databases")
+    parser.add_argument("--files", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
-    work = args.work.resolve()
-    paths = sorted(corpus(work, args.files, args.comments, args.seed).glob("*.txt"))
-    n = len(paths)
-
-    stages: dict[str, float] = {}
-    r = args.repeat
-    stages["read bytes"] = best(r, lambda: timed(paths, Path.read_bytes))
-    datas = [(p, p.read_bytes()) for p in paths]
-    stages["sha-256 of the bytes"] = best(r, lambda: timed(datas, lambda pd: content_hash(pd[1])))
-    stages["decode"] = best(r, lambda: timed(datas, lambda pd: decode_bytes(pd[1], str(pd[0]))))
-    texts = [(p, decode_bytes(d, str(p))) for p, d in datas]
-    stages["parse_text_dump (all of it)"] = best(
-        r,
-        lambda: timed(
-            texts, lambda pt: parse_text_dump(pt[1][0], key=article_key(pt[0]), path=str(pt[0]))
+    work = BENCH / ".work"
+    files = sorted(corpus(work, 2000, 100, 1).glob("*.txt"))[: args.files]
+    jobs = [(str(p), None) for p in files]
+    cpu = time.process_time()
+    items = prepare_many(jobs, False)
+    parse_cpu = time.process_time() - cpu
+    comments = sum(i.comments for i in items)
+    texts = [str(c[4]) for i in items if i.rows for c in i.rows.comments]
+    cpu = time.process_time()
+    for text in texts:
+        spam.spam_reasons(text)
+    spam_cpu = time.process_time() - cpu
+    db = work / "profile.db"
+    ways: dict[str, tuple[dict[str, object], Writer]] = {
+        "trigger (prefix 1 2 3), per file": (
+            {"before_0008": True},
+            lambda c, i: per_file(c, i, feed=False),
         ),
-    )
-    articles = [
-        (p, parse_bytes(d, path=str(p), key=article_key(p)), content_hash(d)) for p, d in datas
-    ]
-    bodies = [c.text for _, a, _ in articles for c in a.comments]
-    signals: dict[str, Callable[[str], object]] = {
-        "  of which spam_reasons": spam.spam_reasons,
-        "    _EARNINGS.search": spam._EARNINGS.search,
-        "    _PITCH.search": spam._PITCH.search,
-        "    _URL.findall": spam._URL.findall,
-        "    _symbol_run": spam._symbol_run,
+        "FTS per file (prefix 1 2 3 4), per file": ({}, lambda c, i: per_file(c, i, feed=True)),
+        "batch of 64, FTS per batch, prefix 1 2 3 4": ({}, batched(64)),
+        "batch of 64, FTS per batch, prefix 1 2 3": ({"prefix": "1 2 3"}, batched(64)),
+        "batch of 64, FTS per batch, no prefix index": ({"prefix": None}, batched(64)),
+        "batch of 16, FTS per batch, prefix 1 2 3 4": ({}, batched(16)),
     }
-    for name, signal in signals.items():
-        stages[name] = best(r, lambda signal=signal: timed(bodies, signal))
-    stored = [asyncio.run(store_all(work / "profile.db", articles)) for _ in range(r)]
-    saving, whole = min(s for s, _ in stored), min(w for _, w in stored)
-    stages["save_article (aiosqlite, pre-parsed)"] = saving
-    rows = [
-        baseline.rows_for(i, a, source_path=str(p), digest=h)
-        for i, (p, a, h) in enumerate(articles, 1)
-    ]
-    stages["baseline inserts (sqlite3)"] = best(
-        r, lambda: baseline_inserts(work / "profile.db", rows, fts=True)
-    )
-    stages["  same without the comments FTS trigger"] = best(
-        r, lambda: baseline_inserts(work / "profile.db", rows, fts=False)
-    )
-    stages["load_paths, whole (in-process)"] = whole
-    for name in ("profile.db", "whole.db"):
-        fresh(work / name)
-
-    comments = len(bodies)
-    print(f"{n} files, {comments} comments ({comments / n:.0f} per file); best of {r} runs\n")
-    print(
-        "| stage | ms per file | µs per comment | share of load_paths |\n| --- | ---: | ---: | ---: |"
-    )
-    for name, seconds in stages.items():
-        print(
-            f"| {name} | {seconds / n * 1000:.2f} | {seconds / comments * 1e6:.1f}"
-            f" | {seconds / whole:.0%} |"
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in ways}
+    times["save_article's path, one hop per file"] = []
+    rows = [i.rows for i in items if i.rows]
+    for _ in range(args.repeat):
+        for name, (options, writer) in ways.items():
+            schema(db, **options)  # type: ignore[arg-type]
+            times[name].append(timed_write(db, items, writer))
+        times["save_article's path, one hop per file"].append(
+            asyncio.run(through_aiosqlite(db, rows))
         )
-
-    profile = cProfile.Profile()
-    profile.enable()
-    for p, d in datas:
-        parse_bytes(d, path=str(p), key=article_key(p))
-    profile.disable()
-    out = io.StringIO()
-    pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(12)
-    print("\ncProfile of parse_bytes over the same files (tottime; the profiler inflates calls):")
-    print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[:4000])
+    fresh(db)
+    per = 1e6 / comments
+    print(f"{len(items)} files, {comments} comments; medians of {args.repeat}, µs per comment\n")
+    print("| stage | CPU µs/comment | wall µs/comment |\n| --- | ---: | ---: |")
+    print(f"| parse (read, hash, parse, rows) | {parse_cpu * per:.1f} | – |")
+    print(f"|   of which spam_reasons | {spam_cpu * per:.1f} | – |")
+    for name, runs in times.items():
+        wall = statistics.median(w for w, _ in runs) * per
+        cpu_ = statistics.median(c for _, c in runs) * per
+        print(f"| write: {name} | {cpu_:.1f} | {wall:.1f} |")
     return 0
 
 
