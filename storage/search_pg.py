@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from storage.db import Conn, Storage
+from storage.pg import PgConn, PgStorage
 from storage.snippet import Terms, query_terms, snippet
 
 _TOKEN = re.compile(r'"([^"]*)"?|(-?)([^\W_]+)(\*?)')
@@ -62,22 +63,30 @@ def _hits(rows: list[Any], first: int, terms: Terms, start: str, end: str) -> li
 async def _part(
     db: Conn, table: str, columns: str, joins: str, q: str, limit: int, ranked_max: int
 ) -> list[Any]:
-    """Matches of one table: the newest when broad (more than ranked_max), else the best ranked."""
+    """Matches of one table: the newest when broad (more than ranked_max), else the best ranked.
+
+    One pass over the matches (at most ranked_max + 1 ids) tells how broad the query is and, when
+    it is narrow, gives the very rows to rank: no match is found twice (a phrase's matches are
+    rechecked row by row, which is most of its cost; bench/RESULTS_pg.md).
+    """
+    ident = f"{table}.{'rowid' if table == 'articles_fts' else 'id'}"
     where = f"{table}.search @@ to_tsquery('threadreplay', ?)"
-    broad = await db.execute_fetchall(
-        f"SELECT 1 FROM {table} WHERE {where} LIMIT 1 OFFSET ?", (q, ranked_max)
-    )
-    order = (
-        f"{table}.{'rowid' if table == 'articles_fts' else 'id'} DESC"
-        if broad
-        else f"ts_rank_cd({table}.search, to_tsquery('threadreplay', ?)) DESC"
-    )
-    params: tuple[Any, ...] = (q, limit) if broad else (q, q, limit)  # WHERE, [ORDER BY], LIMIT
-    return list(
-        await db.execute_fetchall(
-            f"SELECT {columns} FROM {table} {joins} WHERE {where} ORDER BY {order} LIMIT ?", params
+    found = [
+        r[0]
+        for r in await db.execute_fetchall(
+            f"SELECT {ident} FROM {table} WHERE {where} LIMIT ?", (q, ranked_max + 1)
         )
-    )
+    ]
+    if not found:
+        return []
+    if len(found) > ranked_max:
+        sql = f"SELECT {columns} FROM {table} {joins} WHERE {where} ORDER BY {ident} DESC LIMIT ?"
+        params: tuple[Any, ...] = (q, limit)
+    else:
+        rank = f"ts_rank_cd({table}.search, to_tsquery('threadreplay', ?))"
+        sql = f"SELECT {columns} FROM {table} {joins} WHERE {ident} = ANY(?) ORDER BY {rank} DESC LIMIT ?"
+        params = (found, q, limit)
+    return list(await db.execute_fetchall(sql, params))
 
 
 async def search_rows(
@@ -87,24 +96,30 @@ async def search_rows(
     q = tsquery_text(query)
     if not q:
         return [], []
-    articles = await _part(
-        store.searcher,
-        "articles_fts",
-        "a.key, a.title, articles_fts.title, articles_fts.caption, articles_fts.body",
-        "JOIN articles a ON a.id = articles_fts.rowid",
-        q,
-        limit,
-        ranked_max,
-    )
-    comments = await _part(
-        store.searcher,
-        "comments",
-        "a.key, a.title, comments.author, comments.position, comments.text",
-        "JOIN articles a ON a.id = comments.article_id",
-        q,
-        limit,
-        ranked_max,
-    )
+    # Every statement with a plan made for its own query: a cached generic plan cannot know how
+    # common the query's words are (a bitmap of every row holding "the" instead of stopping early).
+    assert isinstance(store, PgStorage)
+    async with store.searcher_pool.acquire() as conn, conn.transaction(readonly=True):
+        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        db = PgConn(conn)
+        articles = await _part(
+            db,
+            "articles_fts",
+            "a.key, a.title, articles_fts.title, articles_fts.caption, articles_fts.body",
+            "JOIN articles a ON a.id = articles_fts.rowid",
+            q,
+            limit,
+            ranked_max,
+        )
+        comments = await _part(
+            db,
+            "comments",
+            "a.key, a.title, comments.author, comments.position, comments.text",
+            "JOIN articles a ON a.id = comments.article_id",
+            q,
+            limit,
+            ranked_max,
+        )
     terms = query_terms(query)
     return await asyncio.to_thread(
         lambda: (_hits(articles, 2, terms, start, end), _hits(comments, 4, terms, start, end))
