@@ -372,6 +372,20 @@ def machine() -> dict[str, object]:
     }
 
 
+async def search_before_issue_14(
+    db: object, search: object, query: str, limit: int
+) -> list[tuple[object, ...]]:
+    """The FTS5 strategy before issue 14, for before/after figures in one run (`--before-14`):
+    a backwards probe for more than 2,000 matches, then bm25 over every match or the newest."""
+    table = search.table  # type: ignore[attr-defined]
+    body = f"SELECT {search.columns} FROM {table} {search.joins} WHERE {table} MATCH :query"  # type: ignore[attr-defined]
+    probe = f"SELECT rowid FROM {table} WHERE {table} MATCH :query ORDER BY rowid DESC LIMIT 1 OFFSET 2000"
+    broad = bool(await db.execute_fetchall(probe, {"query": query}))  # type: ignore[attr-defined]
+    order = f"{table}.rowid DESC" if broad else "rank"
+    sql = f"{body} ORDER BY {order} LIMIT :limit"
+    return [tuple(r) for r in await db.execute_fetchall(sql, {"query": query, "limit": limit})]  # type: ignore[attr-defined]
+
+
 async def amain(args: argparse.Namespace) -> dict[str, object]:
     """Generate or reuse the store, copy it, run the parts asked for."""
     pristine = generate(args.articles, args.comments, args.seed)
@@ -387,6 +401,8 @@ async def amain(args: argparse.Namespace) -> dict[str, object]:
     print(f"Storage.open (pending migrations applied) {results['open_and_migrate_s']} s")
     try:
         heavy = args.heavy
+        if args.before_14:
+            queries.run_fts5 = search_before_issue_14  # type: ignore[assignment]
         if "search" in args.parts:
             timings, slowest = await bench_search(store, args.queries, args.seed)
             results["search"] = {k: summary(v) for k, v in timings.items()}
@@ -410,6 +426,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--comments", type=int, default=100, help="comments per article")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--queries", type=int, default=300, help="search queries to time")
+    parser.add_argument(
+        "--before-14", action="store_true", help="search as before issue 14 (for comparison)"
+    )
     parser.add_argument("--lookups", type=int, default=300, help="lookups per condition")
     parser.add_argument("--commands", type=int, default=300, help="bot commands per mode")
     parser.add_argument(

@@ -6,8 +6,9 @@ Measured at a million comments (bench/RESULTS.md, issue 14), what costs time in 
 - bm25's IDF: it counts every row of each term, so a word in most comments costs ~25 ms however
   few rows the whole query matches. A plain-words query is therefore ranked by its selective words
   only (those in at most COMMON_SHARE of the rows); very common words still filter, they just do not rank.
-- Walking rowids backwards is ~2x slower than forwards: the breadth check reads forwards, and its
-  rowids (at most RANKED_MAX) are the candidates that are ranked, so nothing is matched twice.
+- Walking rowids backwards is ~2x slower than forwards: the breadth check reads forwards. For a
+  query of several plain words (or one phrase) it brings back its rowids (at most RANKED_MAX): the
+  candidates ranked by the selective words, or listed newest first, without matching them twice.
 """
 
 from __future__ import annotations
@@ -56,6 +57,19 @@ class Fts5Search:
         )
 
     @property
+    def count(self) -> str:
+        """How many of the first :cap matches there are (the breadth check)."""
+        return (
+            f"SELECT count(*) FROM (SELECT rowid FROM {self.table}"
+            f" WHERE {self.table} MATCH :query LIMIT :cap)"
+        )
+
+    @property
+    def ranked(self) -> str:
+        """The best :limit matches of :query by bm25 (for narrow queries only)."""
+        return f"{self._body} ORDER BY rank LIMIT :limit"
+
+    @property
     def candidates(self) -> str:
         """Up to :cap matching rowids, read forwards (the breadth check)."""
         return f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH :query LIMIT :cap"
@@ -98,40 +112,55 @@ async def run_fts5(
     db: aiosqlite.Connection, search: Fts5Search, query: str, limit: int
 ) -> list[tuple[Any, ...]]:
     """The best `limit` matches of `query`: its newest when broad, else ranked by relevance."""
-    found = await db.execute_fetchall(search.candidates, {"query": query, "cap": RANKED_MAX + 1})
-    ids = [row[0] for row in found]
-    if len(ids) > RANKED_MAX:
-        rows = await db.execute_fetchall(search.newest, {"query": query, "limit": limit})
-        return [tuple(r) for r in rows]
-    if not ids:
-        return []
-    ranking = await _ranking_query(db, search, query)
-    if ranking is None:  # only very common words: nothing to rank by, so newest first
-        newest = json.dumps(sorted(ids, reverse=True)[:limit])
-        rows = await db.execute_fetchall(search.rows_of, {"query": query, "ids": newest})
+    phrase, words = _words(query)
+    cap = {"query": query, "cap": RANKED_MAX + 1}
+    if words is None:  # ranked as typed: the breadth check need not bring the rowids back
+        ((count,),) = await db.execute_fetchall(search.count, cap)
+        ids: list[int] = []
     else:
-        params = {"query": ranking, "ids": json.dumps(ids), "limit": limit}
-        rows = await db.execute_fetchall(search.ranked_among, params)
+        ids = [row[0] for row in await db.execute_fetchall(search.candidates, cap)]
+        count = len(ids)
+    if count > RANKED_MAX:
+        rows = await db.execute_fetchall(search.newest, {"query": query, "limit": limit})
+    elif count == 0:
+        return []
+    else:
+        ranking = query if words is None else await _ranking(db, search, query, words, phrase)
+        if ranking is None:  # nothing selective to rank by: newest first
+            newest = json.dumps(sorted(ids, reverse=True)[:limit])
+            rows = await db.execute_fetchall(search.rows_of, {"query": query, "ids": newest})
+        elif ranking == query:
+            rows = await db.execute_fetchall(search.ranked, {"query": query, "limit": limit})
+        else:
+            params = {"query": ranking, "ids": json.dumps(ids), "limit": limit}
+            rows = await db.execute_fetchall(search.ranked_among, params)
     return [tuple(r) for r in rows]
 
 
-async def _ranking_query(db: aiosqlite.Connection, search: Fts5Search, query: str) -> str | None:
+_PHRASE = re.compile(r'"([\w\s]+)"', re.UNICODE)  # one phrase of plain words
+
+
+def _words(query: str) -> tuple[bool, list[str] | None]:
+    """(is one phrase, the words whose commonness decides how to rank it; None: rank as typed)."""
+    phrase = _PHRASE.fullmatch(query.strip())
+    if phrase and len(phrase[1].split()) > 1:
+        return True, [f'"{w}"' for w in phrase[1].split()]
+    terms = plain_terms(query)
+    return False, terms if terms is not None and len(terms) > 1 else None
+
+
+async def _ranking(
+    db: aiosqlite.Connection, search: Fts5Search, query: str, words: list[str], phrase: bool
+) -> str | None:
     """What to rank a narrow query's matches by: the query, or its words that are not very common.
 
     None when every word is very common, or a phrase holds one: bm25's IDF would match the phrase
-    over the whole table a second time (tens of ms). Other FTS5 syntax is ranked as typed.
+    over the whole table a second time (tens of ms).
     """
-    phrase = _PHRASE.fullmatch(query.strip())
-    terms = [f'"{w}"' for w in phrase[1].split()] if phrase else plain_terms(query)
-    if terms is None or (len(terms) == 1 and not phrase):
-        return query
-    kept = [t for t in terms if not await _very_common(db, search, t)]
+    kept = [w for w in words if not await _very_common(db, search, w)]
     if phrase:
-        return query if len(kept) == len(terms) else None
+        return query if len(kept) == len(words) else None
     return " ".join(kept) or None
-
-
-_PHRASE = re.compile(r'"([\w\s]+)"', re.UNICODE)  # one phrase of plain words
 
 
 async def _very_common(db: aiosqlite.Connection, search: Fts5Search, term: str) -> bool:
