@@ -168,3 +168,14 @@ async def test_two_processes_loading_the_same_files_at_once_store_each_once(pg_u
         await second.close()
     assert sorted(f.status for r in reports for f in r.files) == ["added", "unchanged"]
     assert count == 1
+
+
+async def test_postgres_scheme_selects_postgresql_and_sqlite_urls_select_a_file(
+    pg_url: str, tmp_path: Path
+) -> None:
+    short = pg_url.replace("postgresql://", "postgres://", 1)
+    async with await Storage.open(short) as store:
+        assert store.dialect == "postgres" and store.path is None
+    async with await Storage.open(f"sqlite:///{tmp_path}/by-url.db") as store:
+        assert store.dialect == "sqlite" and store.path == tmp_path / "by-url.db"
+    assert (tmp_path / "by-url.db").is_file()
