@@ -86,7 +86,8 @@ def is_url(target: str | Path) -> bool:
 def sqlite_path(target: str | Path) -> Path:
     """The file a SQLite target names (a path, or `sqlite:///path`)."""
     text = str(target)
-    return Path(text.removeprefix("sqlite://")) if text.startswith("sqlite:///") else Path(text)
+    # sqlite:///relative.db and sqlite:////absolute/path.db, as SQLAlchemy writes them.
+    return Path(text.removeprefix("sqlite:///")) if text.startswith("sqlite:///") else Path(text)
 
 
 def migrations(dialect: Dialect = "sqlite") -> list[tuple[int, str, str]]:
