@@ -27,7 +27,7 @@ from pathlib import Path
 
 from storage.db import Storage
 
-GENERATOR_VERSION = 2  # bump when the output changes, so cached databases are not reused
+GENERATOR_VERSION = 3  # bump when the output changes, so cached databases are not reused
 OUT = Path(__file__).parent / "out"
 VOCABULARY_SIZE = 50_000
 AUTHORS = 20_000
