@@ -1,4 +1,4 @@
-"""The loader: files -> parsed articles -> one transaction each, with a report of what happened."""
+"""The loader: files -> parsed articles -> stored in batches (a savepoint per file), with a report of each."""
 
 from __future__ import annotations
 
@@ -338,8 +338,9 @@ class _Queued:
 
 
 def _parser_pool() -> ProcessPoolExecutor:
-    """Worker processes that parse while this one writes (one core is left for the writer)."""
-    workers = max(1, min(4, (os.cpu_count() or 2) - 1))
+    """Worker processes that parse while this one writes: one per core, as parsing a file costs
+    about four times writing it (bench/RESULTS.md, issue 14), so the writer mostly waits."""
+    workers = max(1, min(4, os.cpu_count() or 1))
     # spawn: a fork would copy the writer's threads and locks mid-flight.
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
