@@ -199,7 +199,7 @@ async def _write(
     for (i, item), done in zip(todo, written, strict=True):
         known = stored.get(item.key)
         if item.rows is None and known is not None:  # unchanged bytes: what the store holds
-            count, warnings = known.comments, [ParseWarning(**w) for w in known.warnings]  # type: ignore[arg-type]
+            count, warnings = known.comments, [ParseWarning.model_validate(w) for w in known.warnings]
         else:
             count, warnings = item.comments, item.warnings
         reports[i] = FileReport(

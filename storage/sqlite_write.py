@@ -24,5 +24,5 @@ async def write(store: Storage, work: Callable[[sqlite3.Connection], T]) -> T:
     async with store.transaction() as db:
         conn = cast(aiosqlite.Connection, db)
         # aiosqlite's own way to run a callable on its thread (untyped); `_conn` is only safe there.
-        done = await conn._execute(lambda: work(conn._conn))  # type: ignore[no-untyped-call]
+        done = await conn._execute(lambda: work(conn._conn))  # type: ignore[no-untyped-call]  # aiosqlite's _execute has no annotations
         return cast(T, done)
