@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from storage.litgate import Gated
+
 _CURRENCY = "$€£¥₹₦₱₩₽"
 _MONEY_WORDS = r"(?:usd|gbp|eur|dollars?|bucks|pounds|euros?|btc|usdt|naira|rupees)"
 _MONEY = (
@@ -27,14 +29,14 @@ _PER = (
 )
 # Income promised to the reader: money per hour/day/week/month, or someone earning, making or
 # receiving money (the third person too: "my aunt earns 9k monthly").
-_EARNINGS = re.compile(
+_EARNINGS = Gated(
     rf"{_MONEY}\s*(?:{_PER}|daily|weekly|monthly)"
     r"|(?:earn(?:ed|ing|s)?|mak(?:e|es|ing)|made|paid|pays?|paying|receiv(?:e|ed|ing)|get|got|getting"
     rf"|income\s+of|averaging|profit\s+of)\b[^.\n]{{0,40}}{_MONEY}[^.\n]{{0,30}}"
     r"(?:online|from\s+home|part[-\s]time|a\s+(?:day|week|month)|weekly|daily|monthly|in\s+\d+\s+days?"
     r"|every\s+\d+\s+days|since|last\s+month|this\s+month)",
 )
-_PITCH = re.compile(
+_PITCH = Gated(
     r"work(?:ing)?\s+(?:from|at)\s+home|(?:earn|earning|money|cash|income)\s+(?:online|from\s+(?:home|their\s+phone))"
     r"|from\s+home\b|weekly\s+payouts?|home\s+(?:based\s+)?(?:job|business)|online\s+(?:job|work)"
     r"|no\s+experience\s+(?:needed|required)?|part[-\s]time\s+(?:job|work)|side\s+(?:hustle|gig)"
@@ -53,7 +55,7 @@ _PITCH = re.compile(
 )
 # Offers that are scams whatever they say: loans, recovery of lost funds, spells, hackers, prizes,
 # cheap pills and replicas, paid followers.
-_OFFER = re.compile(
+_OFFER = Gated(
     r"\bloans?\b[^.\n]{0,60}(?:interest|approv|collateral|credit\s+check|lenders?|any\s+amount|rates?)"
     r"|(?:interest|approv|collateral|credit\s+check|lenders?|any\s+amount)[^.\n]{0,60}\bloans?\b"
     r"|\bprêt\b|(?:crypto|wallet|funds?|account|money)\s+(?:stolen|hacked|lost)"
@@ -77,7 +79,7 @@ _OFFER = re.compile(
     r"|looking\s+for\s+a\s+(?:serious|kind|rich|generous)\s+(?:man|woman|guy|lady)",
 )
 # Someone thanking or vouching for a named helper: the testimony around a scam's contact details.
-_TESTIMONY = re.compile(
+_TESTIMONY = Gated(
     r"thank(?:s|\s+you)?\b[^.\n]{0,30}\b(?:mr|mrs|ms|miss|dr|doctor|agent|expert|priest|lord|baba|prof)\b"
     r"|god\s+bless\s+(?:dr|mr|mrs|you\s+ma)|\btestify\b|want\s+to\s+share\s+how"
     r"|(?:he|she|they)\s+(?:is|are)\s+(?:real|legit|genuine|honest)|it'?s\s+legit|hes\s+honest",
@@ -96,23 +98,23 @@ _COMMERCE = re.compile(
 )
 # An honorific and a name ("Mrs. Olivia Brooks", "Expert Sarah Mitchell"): how the helpers of
 # investment and recovery testimonials are named. Ordinary for politicians, so a weak lure only.
-_HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Expert|Agent|Prof|Madam)\.?\s+[A-Z][a-z]+")
+_HONORIFIC = Gated(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Expert|Agent|Prof|Madam)\.?\s+[A-Z][a-z]+")
 # Words of a reader warning others about scams or complaining of spam.
-_WARNING = re.compile(
+_WARNING = Gated(
     r"\b(?:bots?|spam\w*|scam(?:s|mers?)?\b(?!\s+and\s+got)|report(?:ed|ing)?|mods?|moderators?|beware"
     r"|fell\s+for|too\s+good\s+to\s+be\s+true|be\s+careful|don'?t\s*(?:fall|click|call|message|reply|\.))"
 )
 # Ways to reach the spammer. A phone number: international, with an area code in brackets,
 # national with a leading 0, or the short 555-0187 form; never a year range or an amount.
-_PHONE = re.compile(
+_PHONE = Gated(
     r"(?<![\w+])(?:\+\d{1,3}[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}"
     r"|\(\d{3}\)\s?\d{3}[\s.-]?\d{4}|0\d{3,4}[\s.-]?\d{3,4}[\s.-]?\d{3,4}|0\d(?:[\s.]\d{2}){4}"
     r"|\d{3}-\d{4})(?!\w)"
 )
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = Gated(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # A concrete messaging address: a t.me / wa.me link, an app with a handle or number, a handle on
 # an app, a short code to text.
-_HANDLE = re.compile(
+_HANDLE = Gated(
     r"(?:t\.me|wa\.me)/\S+"
     r"|\b(?:whats\s?app?|whatsap|telegram|signal|viber|wechat|instagram|insta|ig|snapchat|kik|zap)\b"
     r"[^.\n]{0,25}(?:\+?\d|@\w{3,}|:)"
@@ -122,7 +124,7 @@ _HANDLE = re.compile(
     r"|\b[a-z]+[_.\d][\w.]*\s+on\s+(?:instagram|insta|telegram|whats\s?app|signal)\b"
 )
 # Asking to be contacted, in words ("message me", "reach out", "write to me").
-_ASK = re.compile(
+_ASK = Gated(
     r"\b(?:drop|send)\s+(?:me\s+)?an?\s+(?:dm|message|email)|\bwrite\s+(?:me|to\s+me)\b"
     r"|\b(?:dm|message)\s+(?:our|my)\s+page|\bhow\s+(?:can|do)\s+i\s+(?:reach|contact)"
     r"|\b(?:scriv\w*|escr[ií]b\w*|[ée]cri[vs]\w*|schreib\w*|escrev\w*)\s+(?:mi|me|moi|mir)\b"
@@ -132,10 +134,8 @@ _ASK = re.compile(
 )
 # Pointing readers to someone else ("contact him", "reach her"): a way to reach the sender's
 # accomplice in a testimony, but ordinary in "call them and ask for a refund of £50".
-_REFER = re.compile(
-    r"\b(?:dm|message|text|inbox|call|email|contact|reach|add|ask)\s+(?:him|her|them)\b"
-)
-_PROFILE = re.compile(
+_REFER = Gated(r"\b(?:dm|message|text|inbox|call|email|contact|reach|add|ask)\s+(?:him|her|them)\b")
+_PROFILE = Gated(
     r"\b(?:see|check|visit|click|tap|look\s+at|go\s+to|search|in|on|at)\s+(?:out\s+)?(?:my\s+|the\s+)?"
     r"(?:profile|bio|page|avatar|name)\b|\b(?:mein|mon|mi|meu)\s+(?:profil|perfil)\b|\b(?:my\s+)?(?:profile|bio)\b[^.\n]{0,15}(?:👆|👀|👉|!|$)"
     r"|\b(?:auf|sur|en|no|nel)\s+(?:meinen?\s+namen|meinem\s+profil|mon\s+(?:nom|profil)|mi\s+(?:nombre|perfil)|meu\s+perfil)"

@@ -1,0 +1,151 @@
+"""Large regex alternations made cheap: each alternative searched only when a literal it needs is there.
+
+Python's `re` tries every alternative of `a|b|c|…` at every position of the text, so a pattern of 60
+alternatives costs about 60 passes over each comment. `Gated(pattern)` splits the pattern at its
+top-level `|`, reads in each alternative (with `re`'s own parser) a set of literal strings of which
+any match must contain at least one, and at search time runs an alternative only when one of its
+literals is in the text (a `str` substring test, a fast C scan). Alternatives sharing the same
+literals are searched as one pattern. `Gated(p).search(text)` is true exactly when
+`re.compile(p).search(text)` finds a match: a match of `a|b` anywhere is a match of `a` or of `b`
+there, and a literal that every match contains is in the text whenever a match is.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# `re`'s own parser (Python 3.11+; the sre_parse module is deprecated), untyped in typeshed.
+sre_constants: Any = getattr(re, "_constants")  # noqa: B009
+sre_parse: Any = getattr(re, "_parser")  # noqa: B009
+
+Needs = frozenset[str]  # at least one of these strings is in any text the pattern matches
+
+
+def split_top(pattern: str) -> list[str]:
+    """`pattern` cut at its top-level `|` (outside groups, classes and escapes)."""
+    parts: list[str] = []
+    depth, start, i, in_class = 0, 0, 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            if ch == "]":
+                in_class = False
+        elif ch == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "^":
+                i += 1
+            if pattern[i + 1 : i + 2] == "]":  # a `]` first in a class is a literal
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _best(options: list[Needs]) -> Needs | None:
+    """The most selective of several sets of needs that a match meets all of: long strings first,
+    then few of them (each string is one scan of the text)."""
+    if not options:
+        return None
+    return max(options, key=lambda n: (min(len(s) for s in n), -len(n)))
+
+
+def _needs(items: Any) -> Needs | None:
+    """Literals of which a match of the parsed sequence `items` holds at least one (None: unknown)."""
+    options: list[Needs] = []
+    run: list[str] = []
+
+    def close_run() -> None:
+        if run:
+            options.append(frozenset({"".join(run)}))
+            run.clear()
+
+    arg: Any
+    for op, arg in items:
+        if op is sre_constants.LITERAL:
+            run.append(chr(arg))
+            continue
+        close_run()
+        found: Needs | None = None
+        if op is sre_constants.SUBPATTERN:
+            _group, add_flags, del_flags, sub = arg
+            if not add_flags and not del_flags:
+                found = _needs(sub)
+        elif op is sre_constants.BRANCH:
+            _, branches = arg
+            found = _union([_needs(b) for b in branches])
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+            low, _high, sub = arg
+            if low >= 1:
+                found = _needs(sub)
+        elif op is sre_constants.IN:
+            chars = [a for o, a in arg if o is sre_constants.LITERAL]
+            if len(chars) == len(arg):
+                found = frozenset(chr(c) for c in chars)
+        if found:
+            options.append(found)
+    close_run()
+    return _best(options)
+
+
+def _union(needs: list[Needs | None]) -> Needs | None:
+    """Needs of an alternation: one of each branch's (unknown if any branch's is)."""
+    out: set[str] = set()
+    for n in needs:
+        if not n:
+            return None
+        out |= n
+    return _prune(out)
+
+
+def _prune(needs: set[str]) -> Needs:
+    """Drop strings that hold another of the set: the shorter one is in the text whenever they are."""
+    return frozenset(s for s in needs if not any(o != s and o in s for o in needs))
+
+
+def needs_of(pattern: str, flags: int = 0) -> Needs | None:
+    """Literals of which any match of `pattern` holds one; None when none is known."""
+    if flags & ~re.UNICODE:
+        return None  # case-insensitive, verbose, …: not read here
+    return _needs(list(sre_parse.parse(pattern, flags)))
+
+
+class Gated:
+    """`re.compile(pattern).search(text) is not None`, searching only alternatives whose needs hold."""
+
+    def __init__(self, pattern: str, flags: int = 0, most: int = 12) -> None:
+        """`most`: an alternative that needs any of more literals than this is searched always (so
+        many substring tests would cost more than the search)."""
+        self.pattern = pattern
+        groups: dict[Needs | None, list[str]] = {}
+        for alternative in split_top(pattern):
+            needs = needs_of(alternative, flags)
+            groups.setdefault(needs if needs and len(needs) <= most else None, []).append(
+                alternative
+            )
+        self.always = [re.compile("|".join(a), flags) for n, a in groups.items() if n is None]
+        self.parts = [
+            (tuple(sorted(n, key=len, reverse=True)), re.compile("|".join(a), flags))
+            for n, a in groups.items()
+            if n is not None
+        ]
+
+    def search(self, text: str) -> bool:
+        """Whether the pattern matches anywhere in `text`."""
+        for needs, rx in self.parts:
+            for s in needs:
+                if s in text:
+                    if rx.search(text):
+                        return True
+                    break
+        return any(rx.search(text) for rx in self.always)

@@ -1,0 +1,133 @@
+"""The fast spam heuristics give exactly the reasons of the original ones (tests/storage/spam_oracle.py).
+
+Checked on every labelled comment, on comments like the benchmark corpus's, on texts built from the
+rules' own words (so that every gate opens, alone and together) and on hypothesis-generated text.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import random
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from storage import spam
+from storage.litgate import Gated, split_top
+
+from . import spam_oracle
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
+
+
+def _gen_corpus() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "gen_corpus_for_spam", ROOT / "bench" / "gen_corpus.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def same(text: str) -> None:
+    assert spam.spam_reasons(text) == spam_oracle.spam_reasons(text), text
+
+
+def labelled() -> list[str]:
+    return [
+        str(json.loads(line)["text"])
+        for path in sorted(DATA.glob("spam_*.jsonl"))
+        for line in path.read_text("utf-8").splitlines()
+        if line
+    ]
+
+
+def test_labelled_comments_same_reasons() -> None:
+    texts = labelled()
+    assert len(texts) > 500
+    for text in texts:
+        same(text)
+        same(text.upper())
+        same(f"> quoted line\n{text}")
+
+
+def test_corpus_like_comments_same_reasons() -> None:
+    gen = _gen_corpus()
+    rng = random.Random(14)
+    for _ in range(3000):
+        same("\n\n".join("\n".join(p) for p in gen._body(rng)))
+
+
+def _gated() -> list[Gated]:
+    return [v for v in vars(spam).values() if isinstance(v, Gated)]
+
+
+def rule_words() -> list[str]:
+    """Every literal the gates look for, and the top-level alternatives' own words."""
+    words: set[str] = set()
+    for g in _gated():
+        for needs, _ in g.parts:
+            words |= set(needs)
+    for g in _gated():
+        for alternative in split_top(g.pattern):
+            words |= set(re.findall(r"[^\W\d_]{2,}", alternative))
+    for name in ("_MESSAGING_GATE", "_PROFILE_GATE", "_URL_GATE"):
+        words |= set(getattr(spam, name))
+    return sorted(words)
+
+
+FILLER = [
+    "the", "my", "me", "us", "him", "her", "on", "at", "to", "this", "site", "link", "from", "home",
+    "$500", "5k", "£20", "+234 803 555 0199", "(555) 123-4567", "555-0187", "0803 555 0199",
+    "a@b.co", "@handle_1", "www.x.com", "http://cash.example/earn", "Mr Smith", "Dr. Okun",
+    "★★★★★★★★★", "💰💰💰", ".", ",", "!", ":", "\n", "\n> quoted\n", "'", '"', "“", "”", "-", "/",
+    "100%", "per", "day", "weekly", "a month", "scam", "spam", "don't", "report",
+]  # fmt: skip
+
+
+def test_rule_word_soup_same_reasons() -> None:
+    words = rule_words() + FILLER
+    rng = random.Random(1414)
+    for _ in range(6000):
+        parts = [rng.choice(words) for _ in range(rng.randint(1, 14))]
+        text = rng.choice([" ", "", "  "]).join(parts)
+        same(text)
+        same(text.capitalize())
+
+
+def test_each_rule_alternative_alone() -> None:
+    for word in rule_words():
+        for text in (word, f"x {word} y", f"{word}s", f"un{word}", f"{word}: 12345", f"{word} me"):
+            same(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_same_reasons(text: str) -> None:
+    same(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(rule_words() + FILLER), max_size=16), st.sampled_from([" ", "", "\n"])
+)
+def test_rule_words_any_order_same_reasons(parts: list[str], sep: str) -> None:
+    same(sep.join(parts))
+
+
+def test_gated_patterns_match_exactly_as_compiled() -> None:
+    texts = labelled()
+    for g in _gated():
+        plain = re.compile(g.pattern)
+        for text in texts:
+            lower = text.lower()
+            assert g.search(lower) == bool(plain.search(lower)), (g.pattern[:60], text)
+            assert g.search(text) == bool(plain.search(text)), (g.pattern[:60], text)
