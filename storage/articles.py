@@ -27,7 +27,7 @@ def comment_row(c: Comment) -> CommentRow:
         c.author,
         c.text,
         int(c.spam),
-        json.dumps(c.spam_reasons, ensure_ascii=False),
+        json.dumps(c.spam_reasons, ensure_ascii=False) if c.spam_reasons else "[]",
         int(c.deleted),
         c.line,
         c.source_id,

@@ -283,6 +283,8 @@ def is_spam(reasons: list[str]) -> bool:
       readers about scams or spam (then it takes a strong lure).
     - A banner of money signs, or a run of decorative symbols beside a lure.
     """
+    if not reasons:
+        return False  # most comments: no signal at all
     found = set(reasons)
     if "money-sign banner" in found:
         return True

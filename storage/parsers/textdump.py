@@ -316,6 +316,7 @@ def parse_text_dump(
         if not body and not deleted:
             parser.warn(c.line, "empty-comment", f"comment by {c.author!r} has no text")
         reasons = spam_reasons(body)
+        spam = is_spam(reasons)
         comments.append(
             Comment(
                 index=c.index,
@@ -324,8 +325,8 @@ def parse_text_dump(
                 depth=c.depth,
                 parent=c.parent,
                 text=body,
-                spam=is_spam(reasons),
-                spam_reasons=reasons if is_spam(reasons) else [],
+                spam=spam,
+                spam_reasons=reasons if spam else [],
                 deleted=deleted,
                 line=c.line,
             )
