@@ -11,7 +11,6 @@ documents).
 from __future__ import annotations
 
 import asyncio
-import itertools
 import re
 from typing import Any, cast
 
@@ -29,9 +28,9 @@ def _lexeme(word: str, prefix: bool = False) -> str:
     return "'" + word.replace("'", "''") + "'" + (":*" if prefix else "")
 
 
-def _clauses(query: str) -> list[tuple[str, bool, str]]:
-    """The query's operands as (joiner before it, negated, `to_tsquery` text), in order."""
-    clauses: list[tuple[str, bool, str]] = []
+def tsquery_text(query: str) -> str:
+    """The query as `to_tsquery` text: operands joined by &, | for OR, ! for NOT, <-> in phrases."""
+    clauses: list[str] = []
     joiner = "&"
     negate = False
     for m in _TOKEN.finditer(query):
@@ -48,66 +47,11 @@ def _clauses(query: str) -> list[tuple[str, bool, str]]:
         else:
             operand = _lexeme(word, bool(star))
             negate = negate or bool(minus)
-        clauses.append((joiner, negate, operand))
+        if negate:
+            operand = "!" + operand
+        clauses.append(operand if not clauses else f" {joiner} {operand}")
         joiner, negate = "&", False
-    return clauses
-
-
-def _joined(clauses: list[tuple[str, bool, str]]) -> str:
-    """Operands joined by & or |, with ! for NOT (the first operand's joiner is dropped)."""
-    parts: list[str] = []
-    for joiner, negate, operand in clauses:
-        operand = "!" + operand if negate else operand
-        parts.append(operand if not parts else f" {joiner} {operand}")
-    return "".join(parts)
-
-
-def tsquery_text(query: str) -> str:
-    """The query as `to_tsquery` text: operands joined by &, | for OR, ! for NOT, <-> in phrases."""
-    return _joined(_clauses(query))
-
-
-# One lexeme of to_tsquery's output (without quotes, backslashes or spaces: anything else is left
-# as it is), as a prefix (`'th':*`) or alone.
-_PREFIX_KEY = re.compile(r"'([^'\\\s]{2,4})':\*")
-_PLAIN = re.compile(r"'([^'\\\s]+)'")
-
-
-def keyed(normalized: str) -> str:
-    """One operand of to_tsquery's output, written with migration 0002's search keys when it can be.
-
-    A 2-4 character prefix is its key (`'th':*` is `' th'`); a phrase is its word pairs (`'he' <->
-    'is'` is `' he is'`, exactly; a longer one needs each pair and is then checked as a phrase).
-    Either way the operand matches the same rows as before, from one posting list per key.
-    """
-    if m := _PREFIX_KEY.fullmatch(normalized):
-        return f"' {m[1]}'"
-    words = normalized.split(" <-> ")
-    plain = [_PLAIN.fullmatch(w) for w in words]
-    if len(words) < 2 or not all(plain):
-        return f"({normalized})" if normalized else ""
-    pairs = [f"' {a[1]} {b[1]}'" for a, b in itertools.pairwise(plain) if a and b]
-    if len(words) == 2:
-        return pairs[0]
-    return "(" + " & ".join([*pairs, f"({normalized})"]) + ")"
-
-
-async def keyed_tsquery(db: Conn, query: str) -> str:
-    """The query as `tsquery` text over the search keys (same matches as `tsquery_text`'s).
-
-    Each operand is normalised by the server first (to_tsquery folds case and accents, as the
-    documents were), so the keys are written from the very lexemes the documents hold.
-    """
-    clauses = _clauses(query)
-    if not clauses:
-        return ""
-    rows = await db.execute_fetchall(
-        "SELECT to_tsquery('threadreplay', o)::text FROM unnest(?::text[]) WITH ORDINALITY AS"
-        " u(o, n) ORDER BY n",
-        ([operand for _, _, operand in clauses],),
-    )
-    rewritten = [(j, neg, keyed(r[0])) for (j, neg, _), r in zip(clauses, rows, strict=True)]
-    return _joined([c for c in rewritten if c[2]])
+    return "".join(clauses)
 
 
 def _hits(rows: list[Any], first: int, terms: Terms, start: str, end: str) -> list[tuple[Any, ...]]:
@@ -124,26 +68,27 @@ async def _part(
     columns: str,
     joins: str,
     q: str,
-    keys: str,
     limit: int,
     ranked_max: int,
+    *,
     index_only: bool = False,
 ) -> list[Any]:
     """Matches of one table: the newest when broad (more than ranked_max), else the best ranked.
 
     One pass over the matches (at most ranked_max + 1 ids) tells how broad the query is and, when
     it is narrow, gives the very rows to rank: no match is found twice (a phrase's matches are
-    rechecked row by row, which is most of its cost; bench/RESULTS_pg.md).
+    rechecked row by row, which is most of its cost; bench/RESULTS_pg.md). `index_only` takes that
+    pass from the GIN index alone, never reading a document's vector (a long one is TOASTed).
     """
     ident = f"{table}.{'rowid' if table == 'articles_fts' else 'id'}"
-    where = f"{table}.search @@ ?::tsquery"
+    where = f"{table}.search @@ to_tsquery('threadreplay', ?)"
     if index_only:
         await db.execute("SET LOCAL enable_seqscan = off")
         await db.execute("SET LOCAL enable_indexscan = off")
     found = [
         r[0]
         for r in await db.execute_fetchall(
-            f"SELECT {ident} FROM {table} WHERE {where} LIMIT ?", (keys, ranked_max + 1)
+            f"SELECT {ident} FROM {table} WHERE {where} LIMIT ?", (q, ranked_max + 1)
         )
     ]
     if index_only:
@@ -153,7 +98,7 @@ async def _part(
         return []
     if len(found) > ranked_max:
         sql = f"SELECT {columns} FROM {table} {joins} WHERE {where} ORDER BY {ident} DESC LIMIT ?"
-        params: tuple[Any, ...] = (keys, limit)
+        params: tuple[Any, ...] = (q, limit)
     else:
         # The best few by rank first, then their columns: the rows' text and their articles are
         # read for those few only, not for every candidate.
@@ -183,16 +128,16 @@ async def search_rows(
     async with store.searcher_pool.acquire() as conn, conn.transaction(readonly=True):
         await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
         db = PgConn(cast("asyncpg.Connection[Any]", conn))  # the pool's proxy of one
-        keys = await keyed_tsquery(db, query)
         articles = await _part(
             db,
             "articles_fts",
             "a.key, a.title, articles_fts.title, articles_fts.caption, articles_fts.body",
             "JOIN articles a ON a.id = articles_fts.rowid",
             q,
-            keys,
             limit,
             ranked_max,
+            # Article vectors are long (TOASTed): a scan reading them to find 2,001 matches of a
+            # common word took 10-35 ms at 10,000 articles; the GIN index alone takes ~1 ms.
             index_only=True,
         )
         comments = await _part(
@@ -201,7 +146,6 @@ async def search_rows(
             "a.key, a.title, comments.author, comments.position, comments.text",
             "JOIN articles a ON a.id = comments.article_id",
             q,
-            keys,
             limit,
             ranked_max,
         )
