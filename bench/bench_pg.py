@@ -15,12 +15,16 @@
     .venv/bin/python bench/bench_pg.py --parts load                 # 2,000 files x 3 runs: ~6 min
     .venv/bin/python bench/bench_pg.py --parts load --files 10000 --runs 1
     .venv/bin/python bench/bench_pg.py --parts search               # 1M comments: ~6 min after generation
+    .venv/bin/python bench/bench_pg.py --parts search --cluster bench/.work/pgkept --reuse-search-db
+        # the same, with the cluster and its 1M-comment database kept for the next run (which then
+        # skips migrate-db; a newer schema is migrated in place when the store is opened)
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -28,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from bench_bot import pct, search_cases
@@ -40,7 +45,7 @@ from storage.db import Storage
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(REPO))  # tests/pgcluster.py: the same throwaway cluster the tests use
-from tests.pgcluster import Cluster, running_cluster  # noqa: E402
+from tests.pgcluster import Cluster, _bin, running_cluster  # noqa: E402
 
 LOAD_GOAL = 0.5  # PostgreSQL's comment rows/s as a share of SQLite's
 SEARCH_GOAL_MS = 50.0  # p99 of one search, both stores
@@ -94,6 +99,48 @@ def settle(cluster: Cluster) -> None:
             break
         time.sleep(0.1)
     time.sleep(0.3)
+
+
+class KeptCluster(Cluster):
+    """tests/pgcluster.py's cluster, kept in a folder of its own between runs (--cluster DIR).
+
+    The first run creates it; later runs start it again on the same port, so the 1M-comment search
+    database built by one run is searched by the next (`--reuse-search-db`)."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        port_file = root / "port"
+        if port_file.exists():
+            self.port = int(port_file.read_text())
+
+    def start(self) -> None:
+        if not self.data.exists():
+            super().start()
+            (self.root / "port").write_text(str(self.port))
+            return
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.root}"
+            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        self._run(
+            _bin("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.root / "log"),
+            "-w", "-t", "60", "start",
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        self._run(_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+
+@contextlib.contextmanager
+def kept_cluster(root: Path) -> Iterator[Cluster]:
+    root.mkdir(parents=True, exist_ok=True)
+    os.chmod(root, 0o755)
+    cluster = KeptCluster(root / "cluster")
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 def drop(cluster: Cluster, url: str) -> None:
@@ -213,7 +260,23 @@ def prepare_search(
     db = fresh(work / "bench_pg-search.db")
     shutil.copyfile(pristine, db)
     info: dict[str, object] = {"source": pristine.name}
-    url = cluster.new_database()
+    kept = f"search_{pristine.stem.replace('-', '_')}"
+    url = cluster.url(kept)
+    if args.reuse_search_db and cluster.psql(f"SELECT 1 FROM pg_database WHERE datname = '{kept}'"):
+        # Built by an earlier run into this --cluster: opened (and so migrated) by the searches.
+        info["reused"] = kept
+        print(f"reusing {kept} (migrated to the current schema when opened)")
+        start = time.perf_counter()
+        asyncio.run(_open_close(url))
+        info["migrate_s"] = time.perf_counter() - start
+        cluster.psql("VACUUM ANALYZE", database=kept)
+        return db, url, info
+    if args.reuse_search_db:  # built under another name, renamed once whole
+        cluster.psql(f"DROP DATABASE IF EXISTS {kept}_building")
+        cluster.psql(f"CREATE DATABASE {kept}_building TEMPLATE template0")
+        url = cluster.url(f"{kept}_building")
+    else:
+        url = cluster.new_database()
     master = postmaster_pid(cluster)
     before = server_cpu(master)
     wall, cpu = child([*threadreplay(), "migrate-db", "--db", str(db), "--to", url],
@@ -225,12 +288,20 @@ def prepare_search(
     start = time.perf_counter()
     cluster.psql("VACUUM ANALYZE", database=url.rsplit("/", 1)[1])
     info["vacuum_analyze_s"] = time.perf_counter() - start
+    if args.reuse_search_db:
+        cluster.psql(f"ALTER DATABASE {kept}_building RENAME TO {kept}")
+        url = cluster.url(kept)
     name = url.rsplit("/", 1)[1]
     info["pg_size_mib"] = int(cluster.psql(f"SELECT pg_database_size('{name}')", name)) / 2**20
     info["sqlite_size_mib"] = db.stat().st_size / 2**20
     print(f"VACUUM ANALYZE {info['vacuum_analyze_s']:.1f} s; sizes: PostgreSQL"
           f" {info['pg_size_mib']:.0f} MiB, SQLite {info['sqlite_size_mib']:.0f} MiB")  # fmt: skip
     return db, url, info
+
+
+async def _open_close(url: str) -> None:
+    store = await Storage.open(url)
+    await store.close()
 
 
 async def time_searches(db: Path, url: str, count: int, seed: int) -> dict[str, object]:
@@ -328,6 +399,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", type=Path, default=BENCH / ".work")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument(
+        "--cluster",
+        type=Path,
+        help="keep the PostgreSQL cluster in this folder between runs (default: a throwaway one)",
+    )
+    parser.add_argument(
+        "--reuse-search-db",
+        action="store_true",
+        help="with --cluster: keep the 1M-comment search database and reuse it in later runs",
+    )
     parser.add_argument("--json", type=Path, help="default: WORK/bench_pg-results.json")
     args = parser.parse_args(argv)
     args.corpus_files = max(args.corpus_files or args.files, args.files)
@@ -336,7 +417,8 @@ def main(argv: list[str] | None = None) -> int:
     info = {**machine(), "loadavg_at_start": os.getloadavg()}
     results: dict[str, object] = {"machine": info, "argv": sys.argv[1:]}
     print(json.dumps(info))
-    with running_cluster() as cluster:
+    clustered = kept_cluster(args.cluster.resolve()) if args.cluster else running_cluster()
+    with clustered as cluster:
         info["postgresql"] = cluster.psql("SHOW server_version")
         info["postgresql_settings"] = cluster.psql(
             "SELECT string_agg(name || '=' || setting, ' ') FROM pg_settings WHERE name IN"
