@@ -118,14 +118,7 @@ class KeptCluster(Cluster):
             super().start()
             (self.root / "port").write_text(str(self.port))
             return
-        options = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.root}"
-            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
-        self._run(
-            _bin("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.root / "log"),
-            "-w", "-t", "60", "start",
-        )  # fmt: skip
+        self.serve()
 
     def stop(self) -> None:
         self._run(_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")

@@ -397,6 +397,16 @@ def snowflake(text: str) -> int:
     return int(value)
 
 
+def _db_option(p: argparse.ArgumentParser) -> None:
+    """`--db DB`: the store a command reads or writes (see `_target`)."""
+    p.add_argument(
+        "--db",
+        metavar="DB",
+        help="database: a SQLite file or a postgresql:// URL"
+        " (default: THREADREPLAY_DB or threadreplay.db)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
@@ -416,12 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("load", help="load dumps (files or directories) into the database")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument(
-        "--db",
-        metavar="DB",
-        help="database: a SQLite file or a postgresql:// URL"
-        " (default: THREADREPLAY_DB or threadreplay.db)",
-    )
+    _db_option(p)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument(
         "--strict", action="store_true", help="treat recovered structure problems as errors"
@@ -455,12 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--include-spam", action="store_true", help="show spam comments (under a spoiler)"
     )
-    p.add_argument(
-        "--db",
-        metavar="DB",
-        help="database: a SQLite file or a postgresql:// URL"
-        " (default: THREADREPLAY_DB or threadreplay.db)",
-    )
+    _db_option(p)
     p.add_argument(
         "--html",
         metavar="FILE",
@@ -499,12 +499,7 @@ def build_parser() -> argparse.ArgumentParser:
         "search", help="full-text search over articles and comments, as the bot's /article search"
     )
     p.add_argument("query", metavar="QUERY", help='words, "a phrase", prefix*, OR, NOT, NEAR(…)')
-    p.add_argument(
-        "--db",
-        metavar="DB",
-        help="database: a SQLite file or a postgresql:// URL"
-        " (default: THREADREPLAY_DB or threadreplay.db)",
-    )
+    _db_option(p)
     p.add_argument(
         "--limit",
         type=_limit,

@@ -68,6 +68,10 @@ class Cluster:
             _bin("initdb"), "-D", str(self.data), "-U", "threadreplay", "--pwfile", str(pwfile),
             "-A", "scram-sha-256", "-E", "UTF8", "--locale", "C.UTF-8", "--no-sync",
         )  # fmt: skip
+        self.serve()
+
+    def serve(self) -> None:
+        """Start the server on the cluster's folder and wait until it accepts connections."""
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.root}"
             " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
