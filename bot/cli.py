@@ -18,13 +18,12 @@ from pydantic import ValidationError
 from bot.settings import Settings
 from bot.terminal import terminal_safe
 from storage import queries
-from storage.db import Storage, is_url, problem
+from storage.db import Storage, is_url, problem, shown_url
 from storage.errors import DatabaseUnusable, ParseError, StorageError
 from storage.loader import iter_load
 from storage.models import FileReport
 from storage.parsers import MULTI_ARTICLE, iter_file, parse_file, read_head, sniff
 from storage.parsers.disqus import FORMAT as DISQUS_FORMAT
-from storage.pg import shown_url
 from storage.words import plural
 
 EXIT_FAILED = 1  # load: some file failed

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import sqlite3
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Generator, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -18,9 +19,9 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 import aiosqlite
-import asyncpg
 
 from storage.errors import DatabaseUnusable
 
@@ -36,16 +37,25 @@ PRAGMAS = (
 
 Dialect = Literal["sqlite", "postgres"]
 
-# What either store raises for a failed statement, and for a broken constraint (a duplicate key).
-DATABASE_ERRORS: tuple[type[Exception], ...] = (
-    sqlite3.Error,
-    asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-)
-CONFLICT_ERRORS: tuple[type[Exception], ...] = (
-    sqlite3.IntegrityError,
-    asyncpg.IntegrityConstraintViolationError,
-)
+
+# asyncpg is imported by storage.pg, only when a PostgreSQL store is opened: a process without it
+# cannot meet its errors, and a SQLite bot or CLI does not pay for loading it.
+
+
+def database_errors() -> tuple[type[Exception], ...]:
+    """What either store raises for a failed statement."""
+    pg = sys.modules.get("asyncpg")
+    return (sqlite3.Error,) if pg is None else (sqlite3.Error, pg.PostgresError, pg.InterfaceError)
+
+
+def conflict_errors() -> tuple[type[Exception], ...]:
+    """What either store raises for a broken constraint (a duplicate key)."""
+    pg = sys.modules.get("asyncpg")
+    return (
+        (sqlite3.IntegrityError,)
+        if pg is None
+        else (sqlite3.IntegrityError, pg.IntegrityConstraintViolationError)
+    )
 
 
 class Rows(Protocol):
@@ -81,6 +91,18 @@ class Conn(Protocol):
 def is_url(target: str | Path) -> bool:
     """Whether `target` names a PostgreSQL database (`postgresql://` or `postgres://`)."""
     return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def shown_url(url: str) -> str:
+    """`url` without its password (and without query options, which may hold one)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = (f"{parts.username}@" if parts.username else "") + host
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def sqlite_path(target: str | Path) -> Path:

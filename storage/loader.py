@@ -15,7 +15,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage import pg_write
 from storage.articles import save_article
 from storage.batch import (
     CLAIM_SQL,
@@ -34,7 +33,7 @@ from storage.batch import (
     taken,
     write_batch,
 )
-from storage.db import DATABASE_ERRORS, Storage
+from storage.db import Storage, database_errors
 from storage.errors import ParseError, StorageError
 from storage.models import Article, FileReport, LoadReport, LoadStatus, ParseWarning
 from storage.parsers import article_key, iter_file, read_head, sniff
@@ -219,6 +218,8 @@ async def _write_all(store: Storage, run: int | None, items: list[Prepared]) -> 
         return []
     try:
         if store.dialect == "postgres":
+            from storage import pg_write  # asyncpg is loaded only for PostgreSQL
+
             async with store.transaction() as db:
                 return await pg_write.write_batch(db, run, items)
         return await write(store, lambda conn: write_batch(conn, run, items))
@@ -226,7 +227,7 @@ async def _write_all(store: Storage, run: int | None, items: list[Prepared]) -> 
         if len(items) > 1:  # the batch is rolled back: its files go one by one
             log.warning("a batch of %d files failed (%s); writing them one by one", len(items), exc)
             return [w for item in items for w in await _write_all(store, run, [item])]
-        if isinstance(exc, DATABASE_ERRORS):
+        if isinstance(exc, database_errors()):
             log.warning("database error while loading %s: %s", items[0].path, exc)
             return [Written("failed", f"{items[0].path}: database error: {exc}")]
         log.exception("unexpected error while loading %s", items[0].path)
@@ -307,7 +308,7 @@ async def _save(store: Storage, article: Article, path: Path, claimed: Claims | 
         status = await save_article(store, article, source_path=shown, content_hash=digest)
     except StorageError as exc:
         return FileReport(path=shown, status="failed", key=key, error=f"{shown}: {exc}")
-    except DATABASE_ERRORS as exc:
+    except database_errors() as exc:
         log.warning("database error while loading %s (%s): %s", shown, key, exc)
         return FileReport(
             path=shown, status="failed", key=key, error=f"{shown}: {key}: database error: {exc}"

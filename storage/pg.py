@@ -18,29 +18,16 @@ import logging
 from collections.abc import AsyncIterator, Callable, Generator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, ClassVar
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from storage.db import Dialect, Storage, check_version, migrations
+from storage.db import Dialect, Storage, check_version, migrations, shown_url
 from storage.errors import DatabaseUnusable
 
 log = logging.getLogger(__name__)
 
 MIGRATION_LOCK = 0x7468_7265_6164  # pg_advisory_xact_lock key: "thread" in ASCII
 NOTIFY_CHANNEL = "threadreplay_articles"  # NOTIFY'd with the article's key when one is stored
-
-
-def shown_url(url: str) -> str:
-    """`url` without its password (and without query options, which may hold one)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = (f"{parts.username}@" if parts.username else "") + host
-    if parts.port:
-        netloc += f":{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 @functools.lru_cache(maxsize=512)
@@ -134,8 +121,6 @@ def problem(exc: BaseException) -> str:
         return "does not let this user create tables (grant it, or use the database's owner)"
     if isinstance(exc, OSError | asyncio.TimeoutError):
         return "cannot be reached (is the server running, and the host and port right?)"
-    if isinstance(exc, asyncpg.PostgresError):
-        return f"cannot be used: {type(exc).__name__}"
     return f"cannot be used: {type(exc).__name__}"
 
 

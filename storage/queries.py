@@ -15,7 +15,6 @@ from storage.db import SqliteStorage, Storage
 from storage.fts5_search import RANKED_MAX, Fts5Search, run_fts5
 from storage.models import Article, ArticleSummary, Comment, ParseWarning, StoredArticle
 from storage.read import fetch_all, fetch_one
-from storage.search_pg import search_rows
 from storage.snippet import FTS_SNIPPET_MAX, Terms, query_terms, snippet
 
 # Snippet highlight markers: private-use characters that archive text cannot plausibly contain,
@@ -306,6 +305,8 @@ async def search(store: Storage, query: str, *, limit: int = 10) -> list[SearchH
     if not query.strip():
         return []
     if store.dialect == "postgres":  # PostgreSQL's own full-text search: storage/search_pg.py
+        from storage.search_pg import search_rows  # asyncpg is loaded only for PostgreSQL
+
         found = await search_rows(
             store, query, limit, ranked_max=RANKED_MAX, start=HIT_START, end=HIT_END
         )

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from storage.db import CONFLICT_ERRORS, Conn, Storage, utcnow
+from storage.db import Conn, Storage, conflict_errors, utcnow
 from storage.errors import StorageError
 from storage.models import Mode, Pace, ReplayState, StepStatus
 from storage.read import fetch_all, fetch_one
@@ -94,7 +94,7 @@ async def create_replay(
                 assert row_ is not None  # count(*) and RETURNING always answer
                 replay_id = row_[0]
             await _insert_steps(db, replay_id, steps)
-    except CONFLICT_ERRORS as exc:
+    except conflict_errors() as exc:
         raise StorageError("a replay is already running or paused in this channel") from exc
     replay = await get_replay(store, replay_id)
     assert replay is not None
