@@ -80,7 +80,8 @@ async def _part(
     rechecked row by row, which is most of its cost; bench/RESULTS_pg.md). `index_only` takes that
     pass from the GIN index alone, never reading a document's vector (a long one is TOASTed).
     """
-    ident = f"{table}.{'rowid' if table == 'articles_fts' else 'id'}"
+    key = "rowid" if table == "articles_fts" else "id"
+    ident = f"{table}.{key}"
     where = f"{table}.search @@ to_tsquery('threadreplay', ?)"
     if index_only:
         await db.execute("SET LOCAL enable_seqscan = off")
@@ -102,7 +103,6 @@ async def _part(
     else:
         # The best few by rank first, then their columns: the rows' text and their articles are
         # read for those few only, not for every candidate.
-        key = ident.split(".")[1]
         best = (
             f"SELECT {key} AS best_id, ts_rank_cd(search, to_tsquery('threadreplay', ?)) AS best_rank"
             f" FROM {table} WHERE {key} = ANY(?) ORDER BY best_rank DESC LIMIT ?"
