@@ -8,12 +8,19 @@ literals is in the text (a `str` substring test, a fast C scan). Alternatives sh
 literals are searched as one pattern. `Gated(p).search(text)` is true exactly when
 `re.compile(p).search(text)` finds a match: a match of `a|b` anywhere is a match of `a` or of `b`
 there, and a literal that every match contains is in the text whenever a match is.
+
+`Literals` finds which of many strings a text holds in one pass (Aho-Corasick, `pyahocorasick`), so
+that a caller with many gates pays one scan of each comment rather than one per literal; `Gated.search`
+takes that set in place of its own substring tests.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
+
+import ahocorasick  # type: ignore[import-not-found]  # ships no type information
 
 # `re`'s own parser (Python 3.11+; the sre_parse module is deprecated), untyped in typeshed.
 sre_constants: Any = getattr(re, "_constants")  # noqa: B009
@@ -120,6 +127,26 @@ def needs_of(pattern: str, flags: int = 0) -> Needs | None:
     return _needs(list(sre_parse.parse(pattern, flags)))
 
 
+_QUANTIFIERS = frozenset("?*+{")
+
+
+def literal_led(alternative: str) -> str:
+    r"""`\bc…` (c a letter or digit) written as `c(?<!\wc)…`: the same matches, but a pattern that
+    starts with a literal lets `re` skip ahead to that letter instead of trying every position
+    (about 9x faster on a comment without a match). `\b` before a word character means "not after
+    one", which is what the look-behind checks once `c` is matched."""
+    if (
+        len(alternative) > 3
+        and alternative.startswith("\\b")
+        and alternative[2].isascii()
+        and alternative[2].isalnum()
+        and alternative[3] not in _QUANTIFIERS
+    ):
+        c = alternative[2]
+        return f"{c}(?<!\\w{c}){alternative[3:]}"
+    return alternative
+
+
 class Gated:
     """`re.compile(pattern).search(text) is not None`, searching only alternatives whose needs hold."""
 
@@ -131,7 +158,7 @@ class Gated:
         for alternative in split_top(pattern):
             needs = needs_of(alternative, flags)
             groups.setdefault(needs if needs and len(needs) <= most else None, []).append(
-                alternative
+                literal_led(alternative)
             )
         self.always = [re.compile("|".join(a), flags) for n, a in groups.items() if n is None]
         self.parts = [
@@ -140,12 +167,31 @@ class Gated:
             if n is not None
         ]
 
-    def search(self, text: str) -> bool:
-        """Whether the pattern matches anywhere in `text`."""
+    def literals(self) -> set[str]:
+        """Every literal the gates test (for a `Literals` scanner shared by several patterns)."""
+        return {s for needs, _ in self.parts for s in needs}
+
+    def search(self, text: str, found: frozenset[str] | set[str] | None = None) -> bool:
+        """Whether the pattern matches anywhere in `text`. `found`: which of `literals()` the text
+        holds (from `Literals.found`), to skip the substring tests."""
         for needs, rx in self.parts:
-            for s in needs:
-                if s in text:
-                    if rx.search(text):
-                        return True
-                    break
+            if found is None:
+                if any(s in text for s in needs) and rx.search(text):
+                    return True
+            elif not found.isdisjoint(needs) and rx.search(text):
+                return True
         return any(rx.search(text) for rx in self.always)
+
+
+class Literals:
+    """Which of a fixed set of strings occur in a text, found in one pass over it."""
+
+    def __init__(self, strings: Iterable[str]) -> None:
+        self._automaton: Any = ahocorasick.Automaton()
+        for s in set(strings):
+            self._automaton.add_word(s, s)
+        self._automaton.make_automaton()
+
+    def found(self, text: str) -> set[str]:
+        """The strings of the set that occur in `text` (overlapping ones included)."""
+        return {s for _end, s in self._automaton.iter(text)}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from storage.litgate import Gated
+from storage.litgate import Gated, Literals
 
 _CURRENCY = "$€£¥₹₦₱₩₽"
 _MONEY_WORDS = r"(?:usd|gbp|eur|dollars?|bucks|pounds|euros?|btc|usdt|naira|rupees)"
@@ -141,8 +141,10 @@ _PROFILE = Gated(
     r"|\b(?:auf|sur|en|no|nel)\s+(?:meinen?\s+namen|meinem\s+profil|mon\s+(?:nom|profil)|mi\s+(?:nombre|perfil)|meu\s+perfil)"
     r"|search\s+['\"‘“]|\bsearch\s+(?:her|his|my|their)\s+name|\bour\s+page\b|\border\s+at\b|\b(?:mi|mon|meu|mein)\s+(?:canal|cha[îi]ne|kanal)\b|\bmy\s+channel\b",
 )
+# The name's labels are possessive (`++`): a label cut short is followed by a word character, never
+# the `.` the pattern needs next, so giving characters back never finds a match; it only cost time.
 _URL = re.compile(
-    r"\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|xyz|info|biz|io|co)\b(?:/\S*)?",
+    r"\b(?:https?://|www\.)\S+|\b[\w-]++(?:\.[\w-]++)*\.(?:com|net|org|xyz|info|biz|io|co)\b(?:/\S*)?",
     re.IGNORECASE,
 )
 _BAIT_URL = re.compile(r"cash|earn|money|jobs?|income|profit|bitcoin|payout|work|freelance|home")
@@ -153,22 +155,34 @@ _NON_ALNUM_RUN = re.compile(r"[\W_]{8,}")
 _DIGIT = re.compile(r"\d")
 _LETTER = re.compile(r"[^\W\d_]")
 _MONEY_SIGNS = frozenset(_CURRENCY + "💰💵💲💸🤑💴💶💷")
+_ASCII_SYMBOLS = "+<=>|~"  # the characters of ASCII in Unicode's categories So and Sm
+
+
+def _ascii_symbols(text: str) -> int:
+    """How many of ASCII's symbols (`+<=>|~`) `text` holds."""
+    return sum(text.count(c) for c in _ASCII_SYMBOLS)
 
 
 def _symbol_run(text: str) -> bool:
     """True when the text holds 8+ decorative symbols (★✫➽…) with no letter or digit between them.
 
     Only stretches of 8+ non-alphanumeric characters can hold such a run, so the per-character
-    Unicode lookups run on those stretches alone (this is the loader's hottest loop).
+    Unicode lookups run on those stretches alone (this is the loader's hottest loop). The only
+    symbols of ASCII are `+<=>|~`: a text with fewer than 8 of them and of non-ASCII characters
+    (each of which adds a byte in UTF-8) has no run, which is most comments, found without a regex.
     """
+    if len(text.encode("utf-8", "surrogatepass")) - len(text) + _ascii_symbols(text) < 8:
+        return False
     return any(
         sum(unicodedata.category(ch) in ("So", "Sm") for ch in run) >= 8
         for run in _NON_ALNUM_RUN.findall(text)
     )
 
 
-def _money_banner(text: str) -> bool:
+def _money_banner(text: str, found: set[str]) -> bool:
     """A banner of money signs: 3+ currency signs or money emoji, and few letters besides."""
+    if found.isdisjoint(_MONEY_SIGNS):
+        return False
     signs = sum(text.count(sign) for sign in _MONEY_SIGNS)  # a C-level scan per sign
     if signs < 3:
         return False
@@ -193,21 +207,23 @@ _PROFILE_GATE = (
 _URL_GATE = ("http", "www.", ".com", ".net", ".org", ".xyz", ".info", ".biz", ".io", ".co")
 
 
-def _reach(text: str, lower: str) -> list[str]:
-    """The ways to reach somebody that `text` gives: numbers, addresses, handles, profiles, links."""
+def _reach(text: str, lower: str, found: set[str]) -> list[str]:
+    """The ways to reach somebody that `text` gives: numbers, addresses, handles, profiles, links.
+
+    `found`: which of `_LITERALS` the lower-cased text holds."""
     reach: list[str] = []
-    if (_DIGIT.search(text) and _PHONE.search(text)) or ("@" in text and _EMAIL.search(text)):
+    if (_DIGIT.search(text) and _PHONE.search(text)) or ("@" in found and _EMAIL.search(text)):
         reach.append("phone number or e-mail")
-    if any(g in lower for g in _MESSAGING_GATE):
-        if _HANDLE.search(lower):
+    if not found.isdisjoint(_MESSAGING_GATE):
+        if _HANDLE.search(lower, found):
             reach.append("messaging handle")
-        if _ASK.search(lower):
+        if _ASK.search(lower, found):
             reach.append("asks to be contacted")
-        if _REFER.search(lower):
+        if _REFER.search(lower, found):
             reach.append("names whom to contact")
-    if any(g in lower for g in _PROFILE_GATE) and _PROFILE.search(lower):
+    if not found.isdisjoint(_PROFILE_GATE) and _PROFILE.search(lower, found):
         reach.append("points to a profile")
-    urls = _URL.findall(text) if any(g in lower for g in _URL_GATE) else []
+    urls = _URL.findall(text) if not found.isdisjoint(_URL_GATE) else []
     if any(_BAIT_URL.search(u.lower()) for u in urls):
         reach.append("money-bait link")
     elif urls:
@@ -215,9 +231,23 @@ def _reach(text: str, lower: str) -> list[str]:
     return reach
 
 
-def _link_lure(lower: str) -> bool:
+def _link_lure(lower: str, found: set[str]) -> bool:
     """A lure that makes a link spam: a pitch, a scam offer or a testimony (not money talk)."""
-    return bool(_PITCH.search(lower) or _OFFER.search(lower) or _TESTIMONY.search(lower))
+    return (
+        _PITCH.search(lower, found)
+        or _OFFER.search(lower, found)
+        or _TESTIMONY.search(lower, found)
+    )
+
+
+# Every literal the gates above and the lower-cased patterns' gates test, found in one pass.
+_LITERALS = Literals(
+    set(_MESSAGING_GATE) | set(_PROFILE_GATE) | set(_URL_GATE) | _MONEY_SIGNS | {"@"}
+    | set().union(
+        *(g.literals() for g in (_EARNINGS, _PITCH, _OFFER, _TESTIMONY, _WARNING, _HANDLE, _ASK,
+                                 _REFER, _PROFILE))
+    )
+)  # fmt: skip
 
 
 def spam_reasons(text: str) -> list[str]:
@@ -230,31 +260,33 @@ def spam_reasons(text: str) -> list[str]:
         text = _QUOTED.sub("", text)
     # Case-insensitive alternations are slow in `re`; matching lower-cased text is the same here.
     lower = text.lower()
-    reach = _reach(text, lower)
+    found = _LITERALS.found(lower)
+    reach = _reach(text, lower, found)
     shapes: list[str] = []
     if _symbol_run(text):
         shapes.append("decorative symbol run")
-    if _money_banner(text):
+    if _money_banner(text, found):
         shapes.append("money-sign banner")
     if not reach and not shapes:
         return []
-    if not shapes and not set(reach) & _REACH and not _link_lure(lower):
+    if not shapes and not set(reach) & _REACH and not _link_lure(lower, found):
         return []  # a link alone, or with money talk only: what readers cite sources with
-    warns = bool(_WARNING.search(lower))
+    warns = _WARNING.search(lower, found)
     if warns and _IN_QUOTES.search(text):
         text = _IN_QUOTES.sub(" ", text)  # a warning quotes the spammer: their words do not count
         lower = text.lower()
-        reach = _reach(text, lower)
+        found = _LITERALS.found(lower)
+        reach = _reach(text, lower, found)
         if not reach and not shapes:
             return []
     reasons: list[str] = []
-    if _DIGIT.search(text) and _EARNINGS.search(lower):
+    if _DIGIT.search(text) and _EARNINGS.search(lower, found):
         reasons.append("promises earnings")
-    if _PITCH.search(lower):
+    if _PITCH.search(lower, found):
         reasons.append("job-offer pitch")
-    if _OFFER.search(lower):
+    if _OFFER.search(lower, found):
         reasons.append("scam offer")
-    if _TESTIMONY.search(lower):
+    if _TESTIMONY.search(lower, found):
         reasons.append("vouches for a helper")
     reasons += reach
     if _COMMERCE.search(lower) or _HONORIFIC.search(text):

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from storage import spam
-from storage.litgate import Gated, split_top
+from storage.litgate import Gated, Literals, literal_led, split_top
 
 from . import spam_oracle
 
@@ -131,3 +131,61 @@ def test_gated_patterns_match_exactly_as_compiled() -> None:
             lower = text.lower()
             assert g.search(lower) == bool(plain.search(lower)), (g.pattern[:60], text)
             assert g.search(text) == bool(plain.search(text)), (g.pattern[:60], text)
+
+
+def test_gated_patterns_with_one_pass_literals_match_as_compiled() -> None:
+    """`search(text, found)` with the literals a `Literals` scan found equals the plain search."""
+    words = rule_words() + FILLER
+    rng = random.Random(1415)
+    soups = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 10))) for _ in range(2000)]
+    texts = [t.lower() for t in labelled()] + soups
+    for g in _gated():
+        plain = re.compile(g.pattern)
+        scanner = Literals(g.literals())
+        opened = 0
+        for text in texts:
+            found = scanner.found(text)
+            opened += bool(found)
+            assert g.search(text, found) == bool(plain.search(text)), (g.pattern[:60], text)
+        if g.parts:
+            assert opened > 0, g.pattern[:60]  # the scan found something: the gates were exercised
+
+
+def test_literals_finds_overlapping_and_repeated_strings() -> None:
+    scanner = Literals(["wa", "whatsapp", "app", "@", "t.me"])
+    assert scanner.found("whatsapp me at t.me/x @ wa") == {"wa", "whatsapp", "app", "@", "t.me"}
+    assert scanner.found("swap tme") == {"wa"}  # inside a word too: gates are substrings
+    assert scanner.found("w a tme ap") == set()
+    assert scanner.found("") == set()
+
+
+LEADING_WORDS = st.text(alphabet="abcmywé_1 -.\n", max_size=30)
+
+
+@settings(max_examples=600, deadline=None)
+@given(LEADING_WORDS)
+def test_literal_led_alternatives_match_as_written(text: str) -> None:
+    """`\\bc…` rewritten as `c(?<!\\wc)…` finds the same matches, at the start, after a word
+    character (ASCII, `é`, `_`, a digit) and after a separator."""
+    for alternative in (r"\bmy\s+c", r"\bab\b", r"\b1a", r"\bwa\s+\+?\d", r"\bc(?:a|b)"):
+        rewritten = literal_led(alternative)
+        assert rewritten != alternative
+        assert [m.span() for m in re.finditer(rewritten, text)] == [
+            m.span() for m in re.finditer(alternative, text)
+        ], (alternative, text)
+    for kept in (r"\b(?:a|b)", r"\ba?b", r"\b\d", r"a\b"):
+        assert literal_led(kept) == kept
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet="ab-_.c/o:mwe ntgrwé1", max_size=40))
+def test_url_pattern_finds_what_the_original_found(text: str) -> None:
+    assert spam._URL.findall(text) == spam_oracle._URL.findall(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec=None, categories=["Cs", "So", "Ll", "Zs", "Nd"])))
+def test_lone_surrogates_and_symbols_same_reasons(text: str) -> None:
+    """JSON sources can hold lone surrogates; they must not break the one-pass scan or the gates."""
+    same(text)
+    same(f"{text} call me on +234 803 555 0199, earn $500 daily ★★★★★★★★★")
