@@ -17,6 +17,7 @@ from typing import Any, cast
 import asyncpg
 
 from storage.db import Conn, Storage
+from storage.fts5_search import COMMON_SHARE, SAMPLE
 from storage.pg import PgConn, PgStorage
 from storage.snippet import Terms, query_terms, snippet
 
@@ -62,6 +63,162 @@ def _hits(rows: list[Any], first: int, terms: Terms, start: str, end: str) -> li
     ]
 
 
+# A word in more than COMMON_SHARE of the rows is "very common" (as on SQLite): a phrase holding one
+# lists its newest matches. Comments tell it from their newest SAMPLE_ROWS rows (at least SAMPLE of
+# them, so a small table has no very common word, as on SQLite); articles from their GIN index.
+SAMPLE_ROWS = round(SAMPLE / COMMON_SHARE)
+GLANCE_ROWS, GLANCE_SHARE = 2_000, 0.7 * COMMON_SHARE  # first, a glance: a rare phrase pays less
+# How many rows a phrase's sample reads (newest first), and a walk further back at most (an
+# article's vector is long: reading one costs about what reading ten comments does).
+SAMPLE_WINDOW = {"comments": SAMPLE_ROWS, "articles_fts": 500}
+WALK_ROWS = {"comments": 50_000, "articles_fts": 5_000}
+# A single word or prefix: how many of the newest comments show how dense it is, and how many may be
+# read to find more than ranked_max matches there (then it is broad without the GIN index's merge).
+PROBE_FIRST = 3_000
+PROBE_ROWS = 50_000
+
+_OPERAND = r"'(?:[^']|'')*'"
+_PHRASE_Q = re.compile(rf"\(({_OPERAND}(?: <-> {_OPERAND})+)\)")
+_SINGLE_Q = re.compile(rf"{_OPERAND}(?::\*)?")
+_TSQ = "to_tsquery('threadreplay', ?)"
+
+
+async def _index_only(db: Conn, on: bool) -> None:
+    """Plans from the GIN index alone (bitmaps), never a scan that reads every vector, or back."""
+    flag = "off" if on else "on"
+    await db.execute(f"SET LOCAL enable_seqscan = {flag}")
+    await db.execute(f"SET LOCAL enable_indexscan = {flag}")
+
+
+async def _walk(db: Conn, table: str, key: str, q: str, need: int, below: int | None) -> list[int]:
+    """Matches among the WALK_ROWS newest rows (under key `below`), newest first, at most `need`."""
+    under = "" if below is None else f"WHERE {key} < ?"
+    bound: tuple[Any, ...] = () if below is None else (below,)
+    window = f"SELECT {key}, search FROM {table} {under} ORDER BY {key} DESC LIMIT ?"
+    rows = await db.execute_fetchall(
+        f"SELECT {key} FROM ({window}) newest WHERE search @@ {_TSQ} ORDER BY {key} DESC LIMIT ?",
+        (*bound, WALK_ROWS[table], q, need),
+    )
+    return [r[0] for r in rows]
+
+
+async def _older(db: Conn, table: str, key: str, q: str, need: int, below: int | None) -> list[int]:
+    """The newest `need` matches (under key `below`), from the GIN index: each candidate is checked."""
+    under = "" if below is None else f"AND {key} < ?"
+    bound: tuple[Any, ...] = () if below is None else (below,)
+    await _index_only(db, True)
+    rows = await db.execute_fetchall(
+        f"SELECT {key} FROM {table} WHERE search @@ {_TSQ} {under} ORDER BY {key} DESC LIMIT ?",
+        (q, *bound, need),
+    )
+    await _index_only(db, False)
+    return [r[0] for r in rows]
+
+
+async def _articles_common(db: Conn, words: list[str]) -> int | None:
+    """How many articles hold every word (the index's candidates for the phrase), when one of the
+    words is in at least SAMPLE articles and more than COMMON_SHARE of them; else None."""
+    ((span,),) = await db.execute_fetchall("SELECT max(rowid) - min(rowid) + 1 FROM articles_fts")
+    if span is None:
+        return None
+    need = max(SAMPLE, int(span * COMMON_SHARE) + 1)
+    counts = "".join(
+        f"(SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE search @@ {_TSQ} LIMIT ?) w), "
+        for _ in words
+    )
+    await _index_only(db, True)
+    ((*each, candidates),) = await db.execute_fetchall(
+        f"SELECT {counts}(SELECT count(*) FROM articles_fts WHERE search @@ {_TSQ})",
+        [*(p for w in words for p in (w, need)), " & ".join(words)],
+    )
+    await _index_only(db, False)
+    return int(candidates) if any(n >= need for n in each) else None
+
+
+async def _may_be_common(db: Conn, common: str, words: list[str]) -> bool:
+    """Whether a word may be very common in comments, from a glance at the newest GLANCE_ROWS:
+    a word in more than COMMON_SHARE of the rows is in GLANCE_SHARE of those, bar a fluke."""
+    (row,) = await db.execute_fetchall(
+        f"SELECT {common.rstrip(', ')}"
+        " FROM (SELECT search FROM comments ORDER BY id DESC LIMIT ?) newest",
+        (*words, GLANCE_ROWS),
+    )
+    return any(n >= GLANCE_SHARE * GLANCE_ROWS for n in row)
+
+
+async def _newest_of_phrase(
+    db: Conn, table: str, key: str, words: list[str], q: str, limit: int
+) -> list[int] | None:
+    """The newest `limit` matches of a phrase holding a very common word; None when none is.
+
+    As on SQLite: ranking such a phrase costs most (here every row holding all its words is read
+    for the positions: 200-400 ms at 1M comments), and its newest matches are what a reader
+    expects of so common a phrase. The newest rows are read first, a bounded number of them: a
+    sample (which also tells, for comments, whether a word is very common), then a walk further
+    back when the sample's density promises the rest within WALK_ROWS; what is still missing comes
+    from the index, under the oldest row the sample read.
+    """
+    # The rows the index would check, or as many as the walk may read when that is fewer.
+    candidates = WALK_ROWS[table]
+    if table == "articles_fts":
+        held = await _articles_common(db, words)
+        if held is None:
+            return None
+        candidates = min(held, candidates)
+    common = "".join(f"count(*) FILTER (WHERE search @@ {_TSQ}), " for _ in words)
+    if table != "comments":
+        common, words = "", []
+    elif not await _may_be_common(db, common, words):
+        return None
+    ((*each, found, hits, below, read),) = await db.execute_fetchall(
+        f"SELECT {common}"
+        f"(array_agg({key} ORDER BY {key} DESC) FILTER (WHERE search @@ {_TSQ}))[1:?],"
+        f" count(*) FILTER (WHERE search @@ {_TSQ}), min({key}), count(*)"
+        f" FROM (SELECT {key}, search FROM {table} ORDER BY {key} DESC LIMIT ?) newest",
+        (*words, q, limit, q, SAMPLE_WINDOW[table]),
+    )
+    if words and not any(n >= SAMPLE for n in each):
+        return None
+    found = list(found or [])
+    if len(found) == limit or read < SAMPLE_WINDOW[table]:
+        return found
+    need = limit - len(found)
+    # An article's vector costs the walk what it costs the index: the walk goes on when it should
+    # read fewer of them than the index would check. A comment costs the walk less.
+    if hits * candidates >= 1.25 * need * SAMPLE_WINDOW[table]:
+        more = await _walk(db, table, key, q, need, below)
+        if len(more) == need:
+            return found + more
+    # Sparser than that (or the walk fell short): the index, under the rows the sample read. It
+    # checks the positions of every row holding all the words: cheap when one of them is rare.
+    return found + await _older(db, table, key, q, need, below)
+
+
+async def _broad_by_probe(db: Conn, q: str, limit: int, ranked_max: int) -> list[int] | None:
+    """The newest `limit` comments matching a single word or prefix when the newest comments alone
+    hold more than ranked_max matches (so the query is broad), else None.
+
+    A prefix of a few letters matches tens of thousands of rows: the GIN index merges the posting
+    list of every word it begins before it returns one (30-50 ms at 1M comments for `za*`), where
+    the newest rows hold 2,001 matches in a few thousand rows (5-10 ms).
+    """
+    probe = (
+        "SELECT count(*), (array_agg(id ORDER BY id DESC))[1:?] FROM (SELECT id FROM"
+        " (SELECT id, search FROM comments ORDER BY id DESC LIMIT ?) newest"
+        f" WHERE search @@ {_TSQ} LIMIT ?) found"
+    )
+    rows = PROBE_FIRST
+    while True:
+        ((count, newest),) = await db.execute_fetchall(probe, (limit, rows, q, ranked_max + 1))
+        if count > ranked_max:
+            return list(newest)
+        # Read further only when, as dense as in the rows read, it would be broad well within
+        # PROBE_ROWS; a sparser one is the index's.
+        if rows == PROBE_ROWS or count * PROBE_ROWS < 1.25 * (ranked_max + 1) * rows:
+            return None
+        rows = PROBE_ROWS
+
+
 async def _part(
     db: Conn,
     table: str,
@@ -79,13 +236,27 @@ async def _part(
     it is narrow, gives the very rows to rank: no match is found twice (a phrase's matches are
     rechecked row by row, which is most of its cost; bench/RESULTS_pg.md). `index_only` takes that
     pass from the GIN index alone, never reading a document's vector (a long one is TOASTed).
+    Two kinds of query are answered from the newest rows first: a phrase holding a very common
+    word (its newest matches, as on SQLite) and a single word or prefix whose newest comments
+    already show it broad.
     """
     key = "rowid" if table == "articles_fts" else "id"
     ident = f"{table}.{key}"
-    where = f"{table}.search @@ to_tsquery('threadreplay', ?)"
+    newest: list[int] | None = None
+    phrase = _PHRASE_Q.fullmatch(q)
+    if phrase:
+        words = [w.strip() for w in phrase[1].split(" <-> ")]
+        newest = await _newest_of_phrase(db, table, key, words, q, limit)
+    elif table == "comments" and _SINGLE_Q.fullmatch(q):
+        newest = await _broad_by_probe(db, q, limit, ranked_max)
+    if newest is not None:
+        if not newest:
+            return []
+        sql = f"SELECT {columns} FROM {table} {joins} WHERE {ident} = ANY(?) ORDER BY {ident} DESC"
+        return list(await db.execute_fetchall(sql, (newest,)))
+    where = f"{table}.search @@ {_TSQ}"
     if index_only:
-        await db.execute("SET LOCAL enable_seqscan = off")
-        await db.execute("SET LOCAL enable_indexscan = off")
+        await _index_only(db, True)
     found = [
         r[0]
         for r in await db.execute_fetchall(
@@ -93,8 +264,7 @@ async def _part(
         )
     ]
     if index_only:
-        await db.execute("SET LOCAL enable_seqscan = on")
-        await db.execute("SET LOCAL enable_indexscan = on")
+        await _index_only(db, False)
     if not found:
         return []
     if len(found) > ranked_max:
@@ -104,7 +274,7 @@ async def _part(
         # The best few by rank first, then their columns: the rows' text and their articles are
         # read for those few only, not for every candidate.
         best = (
-            f"SELECT {key} AS best_id, ts_rank_cd(search, to_tsquery('threadreplay', ?)) AS best_rank"
+            f"SELECT {key} AS best_id, ts_rank_cd(search, {_TSQ}) AS best_rank"
             f" FROM {table} WHERE {key} = ANY(?) ORDER BY best_rank DESC LIMIT ?"
         )
         sql = (

@@ -1,0 +1,143 @@
+"""PostgreSQL search's newest-first paths (storage/search_pg.py), against a real throwaway cluster.
+
+A phrase holding a very common word lists its newest matches (as on SQLite), read from the newest
+rows first: a sample, then a walk further back, then the index for what is older. A single word or
+prefix whose newest comments already hold more than RANKED_MAX matches is broad without the index.
+Each path must give exactly the newest matching rows, newest first: checked against the texts
+themselves and against SQLite. The windows are shrunk (monkeypatch of the module's sizes) so a few
+thousand comments reach every path; the answers must not depend on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from storage import queries, search_pg
+from storage.articles import save_article
+from storage.db import Storage
+from storage.models import Article, Comment
+
+ARTICLES, PER_ARTICLE = 10, 400  # 4,000 comments, loaded in order: comment g has the g-th id
+
+
+def _comment_text(g: int) -> str:
+    """Every comment says "alpha" (a very common word); the phrases sit at known comments."""
+    words = [f"alpha n{g}"]  # "alpha" is never followed by a word of the phrases
+    if g % 5 not in (0, 1):
+        words.append("epsilon")  # 60 %: a prefix the probe finds broad on its second read
+    if g % 40 == 7:
+        words.append("alpha beta")  # 100 matches, 25 in the newest 1,000
+    if g % 40 == 21:
+        words.append("beta sits after alpha")  # both words, not the phrase
+    # The newest 1,000 comments are g >= 3000; the walk's 2,000 are 1000 <= g < 3000.
+    if g in (3990, 3500, 3200, 3001, 2900, 2500, 2000, 1500, 1200, 1001, 700):
+        words.append("alpha gamma")  # 4 in the sample, 6 in the walk: the walk finds them
+    if g in (3800, 3700, 3300, 3100, 2800, 2200, 1600, 900, 500, 300, 100, 20):
+        words.append("alpha delta")  # 4 in the sample, 3 in the walk, the rest older: the index
+    if g in (3333, 2222, 1111, 999, 555, 444, 333, 222, 111, 11, 1):
+        words.append("alpha eta")  # 1 in the sample, too sparse to walk: the index at once
+    return " ".join(words)
+
+
+def _article(n: int, comments: list[str], body: str = "nothing to see") -> Article:
+    return Article(
+        key=f"a{n:02d}",
+        format="textdump",
+        title=f"Article {n}",
+        paragraphs=[body],
+        comments=[
+            Comment(index=i, key=f"c{n}-{i}", author="someone", depth=0, text=text)
+            for i, text in enumerate(comments)
+        ],
+    )
+
+
+async def _fill(store: Storage) -> None:
+    for n in range(ARTICLES):
+        texts = [_comment_text(n * PER_ARTICLE + i) for i in range(PER_ARTICLE)]
+        await save_article(store, _article(n, texts), source_path=None, content_hash=f"h{n}")
+
+
+def _newest(matches: Callable[[int], bool], limit: int = 10) -> list[tuple[str, int | None]]:
+    """(article key, position) of the newest `limit` comments g for which `matches(g)` holds."""
+    found = [g for g in range(ARTICLES * PER_ARTICLE) if matches(g)]
+    return [(f"a{g // PER_ARTICLE:02d}", g % PER_ARTICLE) for g in sorted(found)[::-1][:limit]]
+
+
+async def _comments(store: Storage, query: str, limit: int = 10) -> list[tuple[str, int | None]]:
+    hits = await queries.search(store, query, limit=limit)
+    assert all(h.author is not None for h in hits), "no article holds these words"
+    return [(h.key, h.position) for h in hits]
+
+
+def _has(phrase: str) -> Callable[[int], bool]:
+    return lambda g: phrase in _comment_text(g)
+
+
+PHRASES = ['"alpha beta"', '"alpha gamma"', '"alpha delta"', '"alpha eta"']
+
+
+@pytest.fixture
+async def stores(tmp_path: Path, pg_url: str) -> AsyncIterator[tuple[Storage, Storage]]:
+    async with await Storage.open(tmp_path / "t.db") as sqlite, await Storage.open(pg_url) as pg:
+        for store in (sqlite, pg):
+            await _fill(store)
+        yield sqlite, pg
+
+
+@pytest.mark.parametrize("windows", ["whole table sampled", "sample, walk and index"])
+async def test_a_phrase_of_a_very_common_word_lists_exactly_its_newest_matches(
+    stores: tuple[Storage, Storage], windows: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sqlite, pg = stores
+    if windows != "whole table sampled":
+        monkeypatch.setitem(search_pg.SAMPLE_WINDOW, "comments", 1000)
+        monkeypatch.setitem(search_pg.WALK_ROWS, "comments", 2000)
+    for query in PHRASES:
+        expected = _newest(_has(query.strip('"')))
+        assert len(expected) == 10, query
+        assert await _comments(pg, query) == expected, query
+        assert await _comments(sqlite, query) == expected, query  # the same rule on SQLite
+    # Fewer matches than asked for: all of them, newest first, from every path.
+    assert await _comments(pg, '"alpha eta"', limit=50) == _newest(_has("alpha eta"), 50)
+    # Both words, rarely side by side, the other way round.
+    expected = _newest(_has("beta alpha"))
+    assert (
+        await _comments(pg, '"beta alpha"') == expected == await _comments(sqlite, '"beta alpha"')
+    )
+
+
+@pytest.mark.parametrize("query", ["alp*", "eps*", "epsilon", "alpha"])
+async def test_a_word_or_prefix_broad_among_the_newest_comments_lists_its_newest(
+    stores: tuple[Storage, Storage], query: str
+) -> None:
+    sqlite, pg = stores
+    stem = query.rstrip("*")
+    expected = _newest(lambda g: any(w.startswith(stem) for w in _comment_text(g).split()))
+    if not query.endswith("*"):
+        expected = _newest(lambda g: query in _comment_text(g).split())
+    assert await _comments(pg, query) == expected
+    assert await _comments(sqlite, query) == expected
+
+
+async def test_articles_phrase_of_a_very_common_word_lists_its_newest(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Articles: "very common" from the index (at least SAMPLE articles, shrunk here to 3)."""
+    monkeypatch.setattr(search_pg, "SAMPLE", 3)
+    phrase_in = {1, 4, 5, 9, 11}
+    async with await Storage.open(pg_url) as pg:
+        for n in range(12):
+            body = "omega psi here" if n in phrase_in else "psi then omega"
+            await save_article(pg, _article(n, ["a plain comment"], body), source_path=None,
+                               content_hash=f"h{n}")  # fmt: skip
+        expected = [f"a{n:02d}" for n in sorted(phrase_in, reverse=True)]
+        for window, walk in ((500, 5000), (2, 5000), (2, 1)):  # whole; sample+walk; +index
+            monkeypatch.setitem(search_pg.SAMPLE_WINDOW, "articles_fts", window)
+            monkeypatch.setitem(search_pg.WALK_ROWS, "articles_fts", walk)
+            for limit in (3, 10):
+                hits = await queries.search(pg, '"omega psi"', limit=limit)
+                assert [h.key for h in hits] == expected[:limit], (window, walk, limit)
