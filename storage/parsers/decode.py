@@ -19,7 +19,8 @@ def _latin1(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error("threadreplay-latin1", _latin1)
 
 _SNIFF = 8192
-_TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b")
+_TEXT_CONTROLS = b"\t\n\r\f\v\x1b"
+_NOT_CONTROL = bytes(b for b in range(256) if b >= 32 or b in _TEXT_CONTROLS)
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -27,7 +28,7 @@ def _looks_binary(data: bytes) -> bool:
     head = data[:_SNIFF]
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 32 and b not in _TEXT_CONTROLS)
+    controls = len(head.translate(None, _NOT_CONTROL))  # bytes below 32 but text's own controls
     return controls > max(2, len(head) // 20)
 
 

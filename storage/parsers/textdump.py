@@ -52,17 +52,16 @@ _DELETED = re.compile(
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "\u00a0": " "})
 
 
+_SPACES = " \u00a0\u2002\u2003\u2009"  # white space that indents, each one column
+_LEADING = "\t" + _SPACES
+
+
 def _indent(line: str) -> int:
     """Leading white space in columns; a tab counts as one nesting step, a no-break space as a space."""
-    cols = 0
-    for ch in line:
-        if ch == "\t":
-            cols += INDENT_STEP
-        elif ch in " \u00a0\u2002\u2003\u2009":
-            cols += 1
-        else:
-            break
-    return cols
+    width = len(line) - len(line.lstrip(_LEADING))
+    if width and "\t" in line[:width]:
+        return width + line.count("\t", 0, width) * (INDENT_STEP - 1)
+    return width
 
 
 def _norm(text: str) -> str:
@@ -124,7 +123,7 @@ class _Parser:
         could be taken for comments (see find_start).
         """
         line = self.lines[i]
-        stripped = line.lstrip(" \t\u00a0\u2002\u2003\u2009")
+        stripped = line.lstrip(_LEADING)
         match = _HEADER.match(stripped)
         if not match:
             return False
@@ -157,7 +156,7 @@ class _Parser:
         """
         after = 0
         for i, line in enumerate(self.lines):
-            if _indent(line) == 0 and _CALL_TO_ACTION.match(line.strip()):
+            if line[:1] not in _LEADING and _CALL_TO_ACTION.match(line.strip()):
                 after = i + 1
         for i in range(after, len(self.lines)):
             if self.lines[i].strip() and self.is_header(i, None, first=not after):
@@ -176,7 +175,7 @@ class _Parser:
     def open_comment(self, i: int, stack: list[_Open]) -> _Open:
         """Start the comment whose header is line i, attached to the nearest shallower comment."""
         indent = _indent(self.lines[i])
-        author = _HEADER.match(self.lines[i].strip(" \t\u00a0\u2002\u2003\u2009"))["author"]  # type: ignore[index]  # the line matched _HEADER when it was classified
+        author = _HEADER.match(self.lines[i].strip(_LEADING))["author"]  # type: ignore[index]  # the line matched _HEADER when it was classified
         author = author.strip()
         if len(author) > MAX_AUTHOR:
             self.warn(
@@ -212,7 +211,7 @@ class _Parser:
             key=comment_key(parent.key if parent else "", author, siblings),
         )
         self.comments.append(comment)
-        self.bullets.add(self.lines[i].lstrip(" \t\u00a0\u2002\u2003\u2009")[0])
+        self.bullets.add(self.lines[i].lstrip(_LEADING)[0])
         stack.append(comment)
         return comment
 
@@ -231,9 +230,9 @@ class _Parser:
                 current = self.open_comment(i, stack)
                 continue
             assert current is not None  # find_start guarantees a header comes first
-            if _BOILERPLATE.match(text) and _indent(raw) <= current.indent:
-                continue  # page furniture between or after comments ("Load more comments")
             if _indent(raw) <= current.indent:
+                if _BOILERPLATE.match(text):
+                    continue  # page furniture between or after comments ("Load more comments")
                 self.warn(
                     i + 1,
                     "dedented-text",

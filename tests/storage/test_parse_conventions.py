@@ -427,3 +427,18 @@ def test_a_header_with_a_very_long_author_stays_a_header_with_a_warning() -> Non
     assert article.comments[1].author == long_name.strip()
     [warning] = [w for w in article.warnings if w.code == "long-author"]
     assert warning.line == 11
+
+
+def test_control_bytes_make_a_file_binary_only_past_one_in_twenty() -> None:
+    """More than max(2, 5 %) stray control bytes in the first 8 KiB is binary; text's own controls
+    (tab, line ends, form feed, vertical tab, escape) never count."""
+    from storage.parsers.decode import decode_bytes
+
+    def body(controls: bytes) -> bytes:
+        return b"Title\n\n" + controls + b"x" * (100 - 7 - len(controls))
+
+    assert decode_bytes(body(b"\x01\x02\x03\x04\x05"), "five.txt")[0].startswith("Title")
+    with pytest.raises(ParseError, match=r"six\.txt: file is binary"):
+        decode_bytes(body(b"\x01\x02\x03\x04\x05\x06"), "six.txt")
+    text, _ = decode_bytes(body(b"\t\r\x0c\x0b\x1b" * 4), "text-controls.txt")
+    assert text.startswith("Title")
