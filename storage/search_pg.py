@@ -64,18 +64,21 @@ def _hits(rows: list[Any], first: int, terms: Terms, start: str, end: str) -> li
 
 
 # A word in more than COMMON_SHARE of the rows is "very common" (as on SQLite): a phrase holding one
-# lists its newest matches. Comments tell it from their newest SAMPLE_ROWS rows (at least SAMPLE of
-# them, so a small table has no very common word, as on SQLite); articles from their GIN index.
-SAMPLE_ROWS = round(SAMPLE / COMMON_SHARE)
-GLANCE_ROWS, GLANCE_SHARE = 2_000, 0.7 * COMMON_SHARE  # first, a glance: a rare phrase pays less
+# lists its newest matches. Comments tell it from their newest rows (the phrase's sample, below):
+# its share of them, and at least SAMPLE rows in the span of ids, so a small table has none (as on
+# SQLite); articles from their GIN index.
 # How many rows a phrase's sample reads (newest first), and a walk further back at most (an
 # article's vector is long: reading one costs about what reading ten comments does).
-SAMPLE_WINDOW = {"comments": SAMPLE_ROWS, "articles_fts": 500}
+SAMPLE_WINDOW = {"comments": 4_000, "articles_fts": 500}
 WALK_ROWS = {"comments": 50_000, "articles_fts": 5_000}
+# What the index's check of one candidate costs, in rows walked: a comment found by the index is
+# read at random (~5 us), one walked in order (~0.4 us), but a walk that falls short is lost, so
+# half that; an article's long vector costs the same either way.
+CHECK_COST = {"comments": 6, "articles_fts": 1}
 # A single word or prefix: how many of the newest comments show how dense it is, and how many may be
 # read to find more than ranked_max matches there (then it is broad without the GIN index's merge).
 PROBE_FIRST = 3_000
-PROBE_ROWS = 50_000
+PROBE_ROWS = 80_000
 
 _OPERAND = r"'(?:[^']|'')*'"
 _PHRASE_Q = re.compile(rf"\(({_OPERAND}(?: <-> {_OPERAND})+)\)")
@@ -135,17 +138,6 @@ async def _articles_common(db: Conn, words: list[str]) -> int | None:
     return int(candidates) if any(n >= need for n in each) else None
 
 
-async def _may_be_common(db: Conn, common: str, words: list[str]) -> bool:
-    """Whether a word may be very common in comments, from a glance at the newest GLANCE_ROWS:
-    a word in more than COMMON_SHARE of the rows is in GLANCE_SHARE of those, bar a fluke."""
-    (row,) = await db.execute_fetchall(
-        f"SELECT {common.rstrip(', ')}"
-        " FROM (SELECT search FROM comments ORDER BY id DESC LIMIT ?) newest",
-        (*words, GLANCE_ROWS),
-    )
-    return any(n >= GLANCE_SHARE * GLANCE_ROWS for n in row)
-
-
 async def _newest_of_phrase(
     db: Conn, table: str, key: str, words: list[str], q: str, limit: int
 ) -> list[int] | None:
@@ -158,34 +150,40 @@ async def _newest_of_phrase(
     back when the sample's density promises the rest within WALK_ROWS; what is still missing comes
     from the index, under the oldest row the sample read.
     """
-    # The rows the index would check, or as many as the walk may read when that is fewer.
-    candidates = WALK_ROWS[table]
+    held = 0  # articles holding every word: the candidates the index checks
     if table == "articles_fts":
-        held = await _articles_common(db, words)
-        if held is None:
+        common = await _articles_common(db, words)
+        if common is None:
             return None
-        candidates = min(held, candidates)
-    common = "".join(f"count(*) FILTER (WHERE search @@ {_TSQ}), " for _ in words)
-    if table != "comments":
-        common, words = "", []
-    elif not await _may_be_common(db, common, words):
-        return None
-    ((*each, found, hits, below, read),) = await db.execute_fetchall(
-        f"SELECT {common}"
+        held, words = common, []
+    counts = "".join(f"count(*) FILTER (WHERE search @@ {_TSQ}), " for _ in words)
+    if words:  # and the rows of the sample that hold every word (the index's candidates)
+        counts += f"count(*) FILTER (WHERE search @@ {_TSQ}), "
+    every = [" & ".join(words)] if words else []
+    window = SAMPLE_WINDOW[table]
+    ((*each, found, hits, below, read, span),) = await db.execute_fetchall(
+        f"SELECT {counts}"
         f"(array_agg({key} ORDER BY {key} DESC) FILTER (WHERE search @@ {_TSQ}))[1:?],"
-        f" count(*) FILTER (WHERE search @@ {_TSQ}), min({key}), count(*)"
+        f" count(*) FILTER (WHERE search @@ {_TSQ}), min({key}), count(*),"
+        f" (SELECT max({key}) - min({key}) + 1 FROM {table})"
         f" FROM (SELECT {key}, search FROM {table} ORDER BY {key} DESC LIMIT ?) newest",
-        (*words, q, limit, q, SAMPLE_WINDOW[table]),
+        (*words, *every, q, limit, q, window),
     )
-    if words and not any(n >= SAMPLE for n in each):
-        return None
+    if words:
+        # A comment word's share of the sample, and so its rows in the whole span of ids (as
+        # SQLite reads a share from the span of a word's first matches).
+        *each, sampled = each
+        if not any(n > COMMON_SHARE * read and n * span >= SAMPLE * read for n in each):
+            return None
+        held = sampled * span // max(read, 1)
     found = list(found or [])
-    if len(found) == limit or read < SAMPLE_WINDOW[table]:
+    if len(found) == limit or read < window:
         return found
     need = limit - len(found)
-    # An article's vector costs the walk what it costs the index: the walk goes on when it should
-    # read fewer of them than the index would check. A comment costs the walk less.
-    if hits * candidates >= 1.25 * need * SAMPLE_WINDOW[table]:
+    # Walk on when the rows it should read (as dense as in the sample, taken as one match when it
+    # held none) cost less than the index's candidates would.
+    expected = need * window / max(hits, 1)
+    if 1.25 * expected <= min(WALK_ROWS[table], CHECK_COST[table] * held):
         more = await _walk(db, table, key, q, need, below)
         if len(more) == need:
             return found + more
