@@ -7,7 +7,8 @@ writes the same rows into fresh databases in several ways, with the project's ow
   indexes 1 2 3), one transaction per file: what the loader did before issue 14;
 - `FTS per file`: no trigger, the comments indexed by one INSERT … SELECT per file, one transaction each;
 - `batch of N, FTS per batch` (the loader now): N files per transaction, a savepoint per file, one
-  INSERT … SELECT per batch, with prefix indexes `1 2 3 4` (0008), `1 2 3` (0003, 0010) and none;
+  INSERT … SELECT per batch, with prefix indexes `1 2 3 4` (0008), `1 2 3` (0003, 0010) and none,
+  FTS5 automerge 4 (before 0011) or 16 (0011);
 - `save_article per file`: through aiosqlite, one thread hop per file (the non-batched path).
 
     .venv/bin/python bench/profile_load.py --files 300
@@ -35,8 +36,11 @@ from storage.sqlite_write import write
 Writer = Callable[[sqlite3.Connection, list[Prepared]], None]
 
 
-def schema(db: Path, *, before_0008: bool = False, prefix: str | None = "1 2 3") -> None:
-    """A fresh store: every migration (or those before 0008), comments_fts with `prefix`."""
+def schema(
+    db: Path, *, before_0008: bool = False, prefix: str | None = "1 2 3", automerge: int = 16
+) -> None:
+    """A fresh store: every migration (or those before 0008), comments_fts with `prefix` and FTS5's
+    `automerge` (16 since migration 0011, 4 before)."""
     conn = sqlite3.connect(fresh(db), isolation_level=None)
     for pragma in PRAGMAS:
         conn.execute(pragma)
@@ -49,6 +53,9 @@ def schema(db: Path, *, before_0008: bool = False, prefix: str | None = "1 2 3")
             "DROP TABLE comments_fts; CREATE VIRTUAL TABLE comments_fts USING fts5 (author, text,"
             " content='comments', content_rowid='id', tokenize='unicode61 remove_diacritics 2'"
             f"{option});"
+        )
+        conn.execute(
+            "INSERT INTO comments_fts (comments_fts, rank) VALUES ('automerge', ?)", (automerge,)
         )
     conn.close()
 
@@ -130,8 +137,15 @@ def main(argv: list[str] | None = None) -> int:
             lambda c, i: per_file(c, i, feed=False),
         ),
         "FTS per file (prefix 1 2 3), per file": ({}, lambda c, i: per_file(c, i, feed=True)),
-        "batch of 64, FTS per batch, prefix 1 2 3 4 (0008)": ({"prefix": "1 2 3 4"}, batched(64)),
-        "batch of 64, FTS per batch, prefix 1 2 3 (0010: now)": ({}, batched(64)),
+        "batch of 64, FTS per batch, prefix 1 2 3 4 (0008)": (
+            {"prefix": "1 2 3 4", "automerge": 4},
+            batched(64),
+        ),
+        "batch of 64, FTS per batch, prefix 1 2 3, automerge 4 (0010)": (
+            {"automerge": 4},
+            batched(64),
+        ),
+        "batch of 64, FTS per batch, prefix 1 2 3, automerge 16 (0011: now)": ({}, batched(64)),
         "batch of 64, FTS per batch, no prefix index": ({"prefix": None}, batched(64)),
         "batch of 16, FTS per batch, prefix 1 2 3": ({}, batched(16)),
     }

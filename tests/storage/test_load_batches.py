@@ -145,3 +145,25 @@ async def test_a_store_from_before_0008_keeps_its_search_and_indexes_new_loads(
     triggers = rows(db, "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY 1")
     assert triggers == [("comments_ad",), ("comments_au",)]
     fts_consistent(db)
+    # Migration 0011: segments merge 16 at a time, old stores included.
+    assert rows(db, "SELECT v FROM comments_fts_config WHERE k = 'automerge'") == [(16,)]
+
+
+async def test_many_batches_merge_sixteen_segments_at_a_time_and_stay_searchable(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    for i in range(40):
+        write_dump(folder, f"a{i:02}", f"Title {i}", [(0, f"R{i}", f"quokka{i % 3} shared text")])
+    db = tmp_path / "t.db"
+    async with await Storage.open(db) as store:
+        async for _ in iter_load(store, [folder], batch=2):  # 20 transactions, 20 segments fed
+            pass
+        hits = await queries.search(store, "quokka1", limit=50)
+    assert sorted(h.key for h in hits) == [f"a{i:02}" for i in range(40) if i % 3 == 1]
+    assert rows(db, "SELECT v FROM comments_fts_config WHERE k = 'automerge'") == [(16,)]
+    for word in ("quokka0", "quokka2", "shared"):
+        found, held = matching_ids(db, word)
+        assert found == held and found, word
+    fts_consistent(db)
