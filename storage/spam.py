@@ -207,12 +207,17 @@ _PROFILE_GATE = (
 _URL_GATE = ("http", "www.", ".com", ".net", ".org", ".xyz", ".info", ".biz", ".io", ".co")
 
 
+def _phone_digits(text: str) -> bool:
+    """Whether `text` holds the 6 digits (`\\d`: any script's) every phone number of `_PHONE` has."""
+    return bool(_DIGIT.search(text)) and len(_DIGIT.findall(text)) >= 6
+
+
 def _reach(text: str, lower: str, found: set[str]) -> list[str]:
     """The ways to reach somebody that `text` gives: numbers, addresses, handles, profiles, links.
 
     `found`: which of `_LITERALS` the lower-cased text holds."""
     reach: list[str] = []
-    if (_DIGIT.search(text) and _PHONE.search(text)) or ("@" in found and _EMAIL.search(text)):
+    if (_phone_digits(text) and _PHONE.search(text)) or ("@" in found and _EMAIL.search(text)):
         reach.append("phone number or e-mail")
     if not found.isdisjoint(_MESSAGING_GATE):
         if _HANDLE.search(lower, found):

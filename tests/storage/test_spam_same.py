@@ -189,3 +189,14 @@ def test_lone_surrogates_and_symbols_same_reasons(text: str) -> None:
     """JSON sources can hold lone surrogates; they must not break the one-pass scan or the gates."""
     same(text)
     same(f"{text} call me on +234 803 555 0199, earn $500 daily ★★★★★★★★★")
+
+
+def test_shortest_phone_numbers_in_any_script_same_reasons() -> None:
+    """Every phone number of the rules holds 6 digits; the digit count that gates them counts
+    `\\d` as the rules do (any script's digits), so the shortest ones are still found."""
+    for number in ("+1 2 34 56", "+١ ٢ ٣٤ ٥٦", "+1 2 34 5", "555-0187", "٥٥٥-٠١٨٧", "(555) 123-4567"):
+        text = f"Earn $500 daily from home, call {number}"
+        same(text)
+        assert ("phone number or e-mail" in spam.spam_reasons(text)) == (
+            number not in ("+1 2 34 5",)
+        ), number
