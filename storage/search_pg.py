@@ -66,15 +66,14 @@ def _hits(rows: list[Any], first: int, terms: Terms, start: str, end: str) -> li
 # A word in more than COMMON_SHARE of the rows is "very common" (as on SQLite): a phrase holding one
 # lists its newest matches. Comments tell it from their newest rows (the phrase's sample, below):
 # its share of them, and at least SAMPLE rows in the span of ids, so a small table has none (as on
-# SQLite); articles from their GIN index.
-# How many rows a phrase's sample reads (newest first), and a walk further back at most (an
-# article's vector is long: reading one costs about what reading ten comments does).
-SAMPLE_WINDOW = {"comments": 4_000, "articles_fts": 500}
-WALK_ROWS = {"comments": 50_000, "articles_fts": 5_000}
-# What the index's check of one candidate costs, in rows walked: a comment found by the index is
-# read at random (~5 us), one walked in order (~0.4 us), but a walk that falls short is lost, so
-# half that; an article's long vector costs the same either way.
-CHECK_COST = {"comments": 6, "articles_fts": 1}
+# SQLite); articles from their GIN index (_articles_newest).
+# How many comments a phrase's sample reads (newest first), and a walk further back at most.
+SAMPLE_WINDOW = 4_000
+WALK_ROWS = 50_000
+# What the index's check of one candidate comment costs, in comments walked: one found by the index
+# is read at random (~5 us), one walked in order (~0.4 us), but a walk that falls short is lost, so
+# half that.
+CHECK_COST = 6
 # A single word or prefix: how many of the newest comments show how dense it is, and how many may be
 # read to find more than ranked_max matches there (then it is broad without the GIN index's merge).
 PROBE_FIRST = 3_000
@@ -86,41 +85,58 @@ _SINGLE_Q = re.compile(rf"{_OPERAND}(?::\*)?")
 _TSQ = "to_tsquery('threadreplay', ?)"
 
 
+async def _plans(db: Conn, *, seqscan: bool, indexscan: bool, bitmapscan: bool = True) -> None:
+    """Which scans the planner may use for the next statements of this transaction. Always one
+    left enabled: a plan made only of disabled scans costs 1e10, and so gets JIT-compiled."""
+    flags = {"seqscan": seqscan, "indexscan": indexscan, "bitmapscan": bitmapscan}
+    await db.execute(  # one round trip
+        "SELECT "
+        + ", ".join(
+            f"set_config('enable_{k}', '{'on' if v else 'off'}', true)" for k, v in flags.items()
+        )
+    )
+
+
 async def _index_only(db: Conn, on: bool) -> None:
     """Plans from the GIN index alone (bitmaps), never a scan that reads every vector, or back."""
-    flag = "off" if on else "on"
-    await db.execute(f"SET LOCAL enable_seqscan = {flag}")
-    await db.execute(f"SET LOCAL enable_indexscan = {flag}")
+    await _plans(db, seqscan=not on, indexscan=not on)
 
 
-async def _walk(db: Conn, table: str, key: str, q: str, need: int, below: int | None) -> list[int]:
-    """Matches among the WALK_ROWS newest rows (under key `below`), newest first, at most `need`."""
-    under = "" if below is None else f"WHERE {key} < ?"
-    bound: tuple[Any, ...] = () if below is None else (below,)
-    window = f"SELECT {key}, search FROM {table} {under} ORDER BY {key} DESC LIMIT ?"
+async def _walk(db: Conn, q: str, need: int, below: int) -> list[int]:
+    """Matching comments among the WALK_ROWS newest under id `below`, newest first, at most `need`."""
+    window = "SELECT id, search FROM comments WHERE id < ? ORDER BY id DESC LIMIT ?"
     rows = await db.execute_fetchall(
-        f"SELECT {key} FROM ({window}) newest WHERE search @@ {_TSQ} ORDER BY {key} DESC LIMIT ?",
-        (*bound, WALK_ROWS[table], q, need),
+        f"SELECT id FROM ({window}) newest WHERE search @@ {_TSQ} ORDER BY id DESC LIMIT ?",
+        (below, WALK_ROWS, q, need),
     )
     return [r[0] for r in rows]
 
 
-async def _older(db: Conn, table: str, key: str, q: str, need: int, below: int | None) -> list[int]:
-    """The newest `need` matches (under key `below`), from the GIN index: each candidate is checked."""
-    under = "" if below is None else f"AND {key} < ?"
-    bound: tuple[Any, ...] = () if below is None else (below,)
+async def _older(db: Conn, q: str, need: int, below: int) -> list[int]:
+    """The newest `need` matching comments under id `below`, from the GIN index: a bitmap of the
+    comments holding every word, each one's positions checked. A comment's vector is short: what
+    a candidate costs is the visit of its page, so checking them all in one bitmap costs less than
+    finding them first and checking them newest first (as for articles)."""
     await _index_only(db, True)
     rows = await db.execute_fetchall(
-        f"SELECT {key} FROM {table} WHERE search @@ {_TSQ} {under} ORDER BY {key} DESC LIMIT ?",
-        (q, *bound, need),
+        f"SELECT id FROM comments WHERE search @@ {_TSQ} AND id < ? ORDER BY id DESC LIMIT ?",
+        (q, below, need),
     )
     await _index_only(db, False)
     return [r[0] for r in rows]
 
 
-async def _articles_common(db: Conn, words: list[str]) -> int | None:
-    """How many articles hold every word (the index's candidates for the phrase), when one of the
-    words is in at least SAMPLE articles and more than COMMON_SHARE of them; else None."""
+async def _articles_newest(db: Conn, words: list[str], q: str, limit: int) -> list[int] | None:
+    """The newest `limit` articles matching a phrase holding a word that is in at least SAMPLE
+    articles and more than COMMON_SHARE of them (very common, as on SQLite); else None.
+
+    An article's vector is long (TOASTed): checking the phrase's positions in one costs ~4-5 us,
+    whether it is found by the GIN index or read in order, and is all of this part's cost. So
+    only the articles holding every word (the GIN index alone, no vector read: ~1 ms) are
+    checked, newest first, and the check stops at the `limit`th match: at most as many vectors
+    as the index's own check of every candidate, and fewer than reading the newest articles in
+    order (bench/RESULTS_pg.md).
+    """
     ((span,),) = await db.execute_fetchall("SELECT max(rowid) - min(rowid) + 1 FROM articles_fts")
     if span is None:
         return None
@@ -129,67 +145,70 @@ async def _articles_common(db: Conn, words: list[str]) -> int | None:
         f"(SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE search @@ {_TSQ} LIMIT ?) w), "
         for _ in words
     )
-    await _index_only(db, True)
-    ((*each, candidates),) = await db.execute_fetchall(
-        f"SELECT {counts}(SELECT count(*) FROM articles_fts WHERE search @@ {_TSQ})",
+    await _plans(db, seqscan=False, indexscan=False)
+    ((*each, held),) = await db.execute_fetchall(
+        f"SELECT {counts}(SELECT array_agg(rowid) FROM articles_fts WHERE search @@ {_TSQ})",
         [*(p for w in words for p in (w, need)), " & ".join(words)],
     )
-    await _index_only(db, False)
-    return int(candidates) if any(n >= need for n in each) else None
+    found: list[int] | None = None
+    if any(n >= need for n in each):
+        found = []
+        if held:
+            # The primary key's index, walked backward over the candidates only: newest first,
+            # and it stops at the limit.
+            await _plans(db, seqscan=False, indexscan=True, bitmapscan=False)
+            found = [
+                r[0]
+                for r in await db.execute_fetchall(
+                    f"SELECT rowid FROM articles_fts WHERE rowid = ANY(?) AND search @@ {_TSQ}"
+                    " ORDER BY rowid DESC LIMIT ?",
+                    (held, q, limit),
+                )
+            ]
+    await _plans(db, seqscan=True, indexscan=True)
+    return found
 
 
-async def _newest_of_phrase(
-    db: Conn, table: str, key: str, words: list[str], q: str, limit: int
-) -> list[int] | None:
-    """The newest `limit` matches of a phrase holding a very common word; None when none is.
+async def _newest_of_phrase(db: Conn, words: list[str], q: str, limit: int) -> list[int] | None:
+    """The newest `limit` comments matching a phrase holding a very common word; None when none is.
 
     As on SQLite: ranking such a phrase costs most (here every row holding all its words is read
     for the positions: 200-400 ms at 1M comments), and its newest matches are what a reader
-    expects of so common a phrase. The newest rows are read first, a bounded number of them: a
-    sample (which also tells, for comments, whether a word is very common), then a walk further
-    back when the sample's density promises the rest within WALK_ROWS; what is still missing comes
-    from the index, under the oldest row the sample read.
+    expects of so common a phrase. The newest comments are read first, a bounded number of them: a
+    sample (which also tells whether a word is very common), then a walk further back when the
+    sample's density promises the rest within WALK_ROWS; what is still missing comes from the
+    index, under the oldest comment the sample read.
     """
-    held = 0  # articles holding every word: the candidates the index checks
-    if table == "articles_fts":
-        common = await _articles_common(db, words)
-        if common is None:
-            return None
-        held, words = common, []
     counts = "".join(f"count(*) FILTER (WHERE search @@ {_TSQ}), " for _ in words)
-    if words:  # and the rows of the sample that hold every word (the index's candidates)
-        counts += f"count(*) FILTER (WHERE search @@ {_TSQ}), "
-    every = [" & ".join(words)] if words else []
-    window = SAMPLE_WINDOW[table]
-    ((*each, found, hits, below, read, span),) = await db.execute_fetchall(
+    # ... and the comments of the sample that hold every word (the index's candidates)
+    counts += f"count(*) FILTER (WHERE search @@ {_TSQ}), "
+    ((*each, sampled, found, hits, below, read, span),) = await db.execute_fetchall(
         f"SELECT {counts}"
-        f"(array_agg({key} ORDER BY {key} DESC) FILTER (WHERE search @@ {_TSQ}))[1:?],"
-        f" count(*) FILTER (WHERE search @@ {_TSQ}), min({key}), count(*),"
-        f" (SELECT max({key}) - min({key}) + 1 FROM {table})"
-        f" FROM (SELECT {key}, search FROM {table} ORDER BY {key} DESC LIMIT ?) newest",
-        (*words, *every, q, limit, q, window),
+        f"(array_agg(id ORDER BY id DESC) FILTER (WHERE search @@ {_TSQ}))[1:?],"
+        f" count(*) FILTER (WHERE search @@ {_TSQ}), min(id), count(*),"
+        " (SELECT max(id) - min(id) + 1 FROM comments)"
+        " FROM (SELECT id, search FROM comments ORDER BY id DESC LIMIT ?) newest",
+        (*words, " & ".join(words), q, limit, q, SAMPLE_WINDOW),
     )
-    if words:
-        # A comment word's share of the sample, and so its rows in the whole span of ids (as
-        # SQLite reads a share from the span of a word's first matches).
-        *each, sampled = each
-        if not any(n > COMMON_SHARE * read and n * span >= SAMPLE * read for n in each):
-            return None
-        held = sampled * span // max(read, 1)
+    # A word's share of the sample, and so its rows in the whole span of ids (as SQLite reads a
+    # share from the span of a word's first matches).
+    if not any(n > COMMON_SHARE * read and n * span >= SAMPLE * read for n in each):
+        return None
+    held = sampled * span // max(read, 1)
     found = list(found or [])
-    if len(found) == limit or read < window:
+    if len(found) == limit or read < SAMPLE_WINDOW:
         return found
     need = limit - len(found)
     # Walk on when the rows it should read (as dense as in the sample, taken as one match when it
     # held none) cost less than the index's candidates would.
-    expected = need * window / max(hits, 1)
-    if 1.25 * expected <= min(WALK_ROWS[table], CHECK_COST[table] * held):
-        more = await _walk(db, table, key, q, need, below)
+    expected = need * SAMPLE_WINDOW / max(hits, 1)
+    if 1.25 * expected <= min(WALK_ROWS, CHECK_COST * held):
+        more = await _walk(db, q, need, below)
         if len(more) == need:
             return found + more
     # Sparser than that (or the walk fell short): the index, under the rows the sample read. It
     # checks the positions of every row holding all the words: cheap when one of them is rare.
-    return found + await _older(db, table, key, q, need, below)
+    return found + await _older(db, q, need, below)
 
 
 async def _broad_by_probe(db: Conn, q: str, limit: int, ranked_max: int) -> list[int] | None:
@@ -244,7 +263,10 @@ async def _part(
     phrase = _PHRASE_Q.fullmatch(q)
     if phrase:
         words = [w.strip() for w in phrase[1].split(" <-> ")]
-        newest = await _newest_of_phrase(db, table, key, words, q, limit)
+        if table == "articles_fts":
+            newest = await _articles_newest(db, words, q, limit)
+        else:
+            newest = await _newest_of_phrase(db, words, q, limit)
     elif table == "comments" and _SINGLE_Q.fullmatch(q):
         newest = await _broad_by_probe(db, q, limit, ranked_max)
     if newest is not None:
@@ -294,7 +316,8 @@ async def search_rows(
     # common the query's words are (a bitmap of every row holding "the" instead of stopping early).
     assert isinstance(store, PgStorage)
     async with store.searcher_pool.acquire() as conn, conn.transaction(readonly=True):
-        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        # No JIT either: compiling a plan takes 50-100 ms, more than any search here runs.
+        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL jit = off")
         db = PgConn(cast("asyncpg.Connection[Any]", conn))  # the pool's proxy of one
         articles = await _part(
             db,

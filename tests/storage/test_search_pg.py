@@ -1,7 +1,8 @@
 """PostgreSQL search's newest-first paths (storage/search_pg.py), against a real throwaway cluster.
 
-A phrase holding a very common word lists its newest matches (as on SQLite), read from the newest
-rows first: a sample, then a walk further back, then the index for what is older. A single word or
+A phrase holding a very common word lists its newest matches (as on SQLite): among comments read
+from the newest rows first (a sample, then a walk further back, then the index for what is older),
+among articles by checking the articles holding every word, newest first. A single word or
 prefix whose newest comments already hold more than RANKED_MAX matches is broad without the index.
 Each path must give exactly the newest matching rows, newest first: checked against the texts
 themselves and against SQLite. The windows are shrunk (monkeypatch of the module's sizes) so a few
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from storage import queries, search_pg
+from storage import fts5_search, queries, search_pg
 from storage.articles import save_article
 from storage.db import Storage
 from storage.models import Article, Comment
@@ -96,8 +97,8 @@ async def test_a_phrase_of_a_very_common_word_lists_exactly_its_newest_matches(
 ) -> None:
     sqlite, pg = stores
     if windows != "as shipped":
-        monkeypatch.setitem(search_pg.SAMPLE_WINDOW, "comments", 1000)
-        monkeypatch.setitem(search_pg.WALK_ROWS, "comments", 2000)
+        monkeypatch.setattr(search_pg, "SAMPLE_WINDOW", 1000)
+        monkeypatch.setattr(search_pg, "WALK_ROWS", 2000)
     for query in PHRASES:
         expected = _newest(_has(query.strip('"')))
         assert len(expected) == 10, query
@@ -126,20 +127,31 @@ async def test_a_word_or_prefix_broad_among_the_newest_comments_lists_its_newest
 
 
 async def test_articles_phrase_of_a_very_common_word_lists_its_newest(
-    pg_url: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Articles: "very common" from the index (at least SAMPLE articles, shrunk here to 3)."""
+    """Articles: "very common" from the index (at least SAMPLE articles, shrunk here to 3, on both
+    engines); the articles holding every word are checked newest first, and the newest of them
+    (12, 14) do not hold the phrase."""
     monkeypatch.setattr(search_pg, "SAMPLE", 3)
+    monkeypatch.setattr(fts5_search, "SAMPLE", 3)
     phrase_in = {1, 4, 5, 9, 11}
-    async with await Storage.open(pg_url) as pg:
-        for n in range(12):
-            body = "omega psi here" if n in phrase_in else "psi then omega"
-            await save_article(pg, _article(n, ["a plain comment"], body), source_path=None,
-                               content_hash=f"h{n}")  # fmt: skip
-        expected = [f"a{n:02d}" for n in sorted(phrase_in, reverse=True)]
-        for window, walk in ((500, 5000), (2, 5000), (2, 1)):  # whole; sample+walk; +index
-            monkeypatch.setitem(search_pg.SAMPLE_WINDOW, "articles_fts", window)
-            monkeypatch.setitem(search_pg.WALK_ROWS, "articles_fts", walk)
-            for limit in (3, 10):
-                hits = await queries.search(pg, '"omega psi"', limit=limit)
-                assert [h.key for h in hits] == expected[:limit], (window, walk, limit)
+
+    def body(n: int) -> str:
+        if n in phrase_in:
+            return "omega psi here"
+        return "psi then omega" if n % 2 == 0 else "omega alone"  # both words, or one
+
+    expected = [f"a{n:02d}" for n in sorted(phrase_in, reverse=True)]
+    async with await Storage.open(tmp_path / "t.db") as sqlite, await Storage.open(pg_url) as pg:
+        for store in (sqlite, pg):
+            for n in range(15):
+                await save_article(store, _article(n, ["a plain comment"], body(n)),
+                                   source_path=None, content_hash=f"h{n}")  # fmt: skip
+        for store in (pg, sqlite):
+            for limit in (1, 3, 5, 10):
+                hits = await queries.search(store, '"omega psi"', limit=limit)
+                assert [h.key for h in hits] == expected[:limit], (store.dialect, limit)
+            # Every word very common, in no article side by side: none.
+            assert await queries.search(store, '"psi omega psi"', limit=10) == []
+            # Very common words, both in many articles, never in this order: none.
+            assert await queries.search(store, '"omega then"', limit=10) == []
