@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import itertools
 import json
@@ -327,6 +328,10 @@ async def _save(store: Storage, article: Article, path: Path, claimed: Claims | 
 
 BATCH_FILES = 64  # files per transaction (and per FTS5 segment) in a load of many files
 JOB_FILES = 16  # files per round trip to a parser process
+# Batches being parsed while one is written: with one, a parser that finishes first waits for the
+# writer with its core idle. 2,000 files on 2 cores: 11.3-13.0 s with one, 9.3-9.5 with two,
+# 8.9-9.1 with three (bench/RESULTS.md, issue 14); each costs a batch's rows in memory (~3 MB).
+PARSED_AHEAD = 3
 
 
 @dataclass
@@ -403,33 +408,35 @@ async def iter_load(
     """Load every file under `paths`, yielding a report per article once it is committed.
 
     A file yields one report (a text dump, Reddit page, HN item) or one per thread (a Disqus export).
-    Text dumps go `batch` at a time: parsed in a worker process (from the second batch on, so a
-    small load starts no process) while the previous batch is written, each batch in one
-    transaction with a savepoint per file. Memory holds two batches at most; a bad file never
-    stops the rest and leaves no trace in the store.
+    Text dumps go `batch` at a time: parsed in worker processes (from the second batch on, so a
+    small load starts no process) while an earlier batch is written, each batch in one
+    transaction with a savepoint per file. Memory holds 1 + PARSED_AHEAD batches at most; a bad
+    file never stops the rest and leaves no trace in the store.
     """
     paths = list(paths)
     total = sum(1 for _ in iter_files(paths)) if progress is not None else 0  # counted, not kept
     claimed = Claims(store)
     pool: ProcessPoolExecutor | None = None
     done = 0
+    batches = _batches(iter_files(paths), batch)
+    pending: collections.deque[_Queued] = collections.deque()
     try:
-        queued: _Queued | None = None
-        for files in itertools.chain(_batches(iter_files(paths), batch), [[]]):
-            if queued is not None and files and pool is None:
-                pool = _parser_pool()  # a second batch: worth a process of its own
-            following = await _queue(store, pool, files, strict) if files else None
-            if queued is not None:
-                last = None
-                async for path, result in _finish(store, queued, strict, claimed):
-                    if result.status == "failed":
-                        log.info("failed to load %s: %s", path, result.error)
-                    yield result
-                    if progress is not None and path != last:
-                        done += 1
-                        progress(done, total, path)
-                    last = path
-            queued = following
+        while True:
+            while len(pending) <= PARSED_AHEAD and (files := next(batches, None)):
+                if pending and pool is None:
+                    pool = _parser_pool()  # a second batch: worth a process of its own
+                pending.append(await _queue(store, pool, files, strict))
+            if not pending:
+                break
+            last = None
+            async for path, result in _finish(store, pending.popleft(), strict, claimed):
+                if result.status == "failed":
+                    log.info("failed to load %s: %s", path, result.error)
+                yield result
+                if progress is not None and path != last:
+                    done += 1
+                    progress(done, total, path)
+                last = path
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
