@@ -114,6 +114,12 @@ async def run_fts5(
     """The best `limit` matches of `query`: its newest when broad, else ranked by relevance."""
     phrase, words = _words(query)
     cap = {"query": query, "cap": RANKED_MAX + 1}
+    if phrase and words and not await _selective(db, search, words):
+        # A phrase holding a very common word is listed newest first however many rows it
+        # matches, so no breadth check: walking back from the newest row stops at the `limit`-th
+        # match, where the check would read both words' long doclists to the end (or 2,001 matches).
+        rows = await db.execute_fetchall(search.newest, {"query": query, "limit": limit})
+        return [tuple(r) for r in rows]
     if words is None:  # ranked as typed: the breadth check need not bring the rowids back
         ((count,),) = await db.execute_fetchall(search.count, cap)
         ids: list[int] = []
@@ -154,13 +160,21 @@ async def _ranking(
 ) -> str | None:
     """What to rank a narrow query's matches by: the query, or its words that are not very common.
 
-    None when every word is very common, or a phrase holds one: bm25's IDF would match the phrase
-    over the whole table a second time (tens of ms).
+    None when every word is very common. (A phrase holding one never gets here: bm25's IDF would
+    match the phrase over the whole table a second time, tens of ms, so it is listed newest first.)
     """
-    kept = [w for w in words if not await _very_common(db, search, w)]
     if phrase:
-        return query if len(kept) == len(words) else None
+        return query  # run_fts5 listed a phrase holding a very common word already
+    kept = [w for w in words if not await _very_common(db, search, w)]
     return " ".join(kept) or None
+
+
+async def _selective(db: aiosqlite.Connection, search: Fts5Search, words: list[str]) -> bool:
+    """Whether none of `words` is very common (a phrase of them is then ranked, not listed)."""
+    for word in words:
+        if await _very_common(db, search, word):
+            return False
+    return True
 
 
 async def _very_common(db: aiosqlite.Connection, search: Fts5Search, term: str) -> bool:

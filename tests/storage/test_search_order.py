@@ -72,3 +72,27 @@ def test_plain_terms_are_words_only() -> None:
     assert plain_terms("the OR river") is None
     assert plain_terms('"two words"') is None
     assert plain_terms("NEAR(a b)") is None and plain_terms("author:ann") is None
+
+
+async def test_a_phrase_holding_a_very_common_word_lists_its_newest_matches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Listed newest first straight away (no breadth check), exactly the newest `limit` of its
+    matches, in order; the same phrase of selective words is ranked best first."""
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    texts = [
+        "the river the river the river",  # the best match by bm25, and the oldest
+        *(f"comment {i} says the river rose and the town {i} flooded" for i in range(1, 15)),
+        "river the, in the other order",  # no phrase match: must never be listed
+    ]
+    write_dump(folder, "art", "Title", [(0, f"User{i}", t) for i, t in enumerate(texts)])
+    async with await Storage.open(tmp_path / "t.db") as store:
+        await load_paths(store, [folder])
+        monkeypatch.setattr(fts5_search, "SAMPLE", 1)  # every word looks very common
+        hits = await queries.search(store, '"the river"', limit=10)
+        assert [h.position for h in hits if h.author is not None] == list(range(14, 4, -1))
+        monkeypatch.setattr(fts5_search, "SAMPLE", 1000)  # selective again: ranked
+        ranked = await queries.search(store, '"the river"', limit=10)
+        ranked_positions = [h.position for h in ranked if h.author is not None]
+        assert len(ranked_positions) == 10 and ranked_positions[0] == 0
