@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-import discord
+if TYPE_CHECKING:  # settings (and so every CLI command) read shard specs without loading discord.py
+    import discord
 
 _SPEC = re.compile(r"^([0-9,-]+)/([0-9]+)$")
 _PART = re.compile(r"^([0-9]+)(?:-([0-9]+))?$")
@@ -76,6 +78,8 @@ def ranges(ids: tuple[int, ...] | list[int]) -> str:
 def process_shards(client: discord.Client) -> tuple[list[int], int] | None:
     """(shard ids this process runs, shard count), or None when the client is not sharded or has
     not learnt its shard count yet (an AutoShardedClient asks Discord when it connects)."""
+    import discord  # loaded already: the caller holds a client
+
     count = client.shard_count
     if not count:
         return None
