@@ -11,6 +11,7 @@ thousand comments reach every path; the answers must not depend on them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -113,10 +114,14 @@ async def test_a_phrase_of_a_very_common_word_lists_exactly_its_newest_matches(
     )
 
 
+@pytest.mark.parametrize("check_cost", [search_pg.CHECK_COST, 1])
 @pytest.mark.parametrize("query", ["alp*", "eps*", "epsilon", "alpha"])
 async def test_a_word_or_prefix_broad_among_the_newest_comments_lists_its_newest(
-    stores: tuple[Storage, Storage], query: str
+    stores: tuple[Storage, Storage], query: str, check_cost: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """`epsilon` (60 %) is read further in the newest comments as shipped; with the index's check
+    as cheap as reading a row, the index finds it broad (then its newest ids, then their rows)."""
+    monkeypatch.setattr(search_pg, "CHECK_COST", check_cost)
     sqlite, pg = stores
     stem = query.rstrip("*")
     expected = _newest(lambda g: any(w.startswith(stem) for w in _comment_text(g).split()))
@@ -155,3 +160,43 @@ async def test_articles_phrase_of_a_very_common_word_lists_its_newest(
             assert await queries.search(store, '"psi omega psi"', limit=10) == []
             # Very common words, both in many articles, never in this order: none.
             assert await queries.search(store, '"omega then"', limit=10) == []
+
+
+async def test_articles_and_comments_side_by_side_give_what_one_connection_gives(
+    stores: tuple[Storage, Storage], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a second connection idle, the two parts run on two connections; searches at once (more
+    than the pool holds) neither wait for each other for ever nor change an answer."""
+    _, pg = stores
+    queries_ = [*PHRASES, '"beta alpha"', "alp*", "epsilon", "n3999", "gamma -delta"]
+    alone = {
+        q: [(h.key, h.position, h.snippet) for h in await queries.search(pg, q)] for q in queries_
+    }
+    ran: list[int] = []  # how many parts each transaction ran (a spy: the answers are untouched)
+    original = search_pg._in_transaction
+
+    async def spy(conn: object, parts: list[object]) -> list[object]:
+        ran.append(len(parts))
+        return await original(conn, parts)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(search_pg, "_in_transaction", spy)
+    for _ in range(2):  # the pool's second connection is open by now, and idle between searches
+        for q in queries_:
+            assert [(h.key, h.position, h.snippet) for h in await queries.search(pg, q)] == alone[q]
+    assert ran.count(1) >= 2 * len(queries_), ran  # side by side: one part per connection
+    ran.clear()
+    at_once = await asyncio.wait_for(
+        asyncio.gather(*(queries.search(pg, q) for q in queries_ * 3)), timeout=60
+    )
+    assert [[(h.key, h.position, h.snippet) for h in hits] for hits in at_once] == [
+        alone[q] for q in queries_ * 3
+    ]
+    assert 2 in ran  # some found no idle connection: both parts on one
+    # A search cancelled half way gives its connections back.
+    task = asyncio.ensure_future(queries.search(pg, '"alpha eta"'))
+    await asyncio.sleep(0.002)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert [(h.key, h.position, h.snippet) for h in await queries.search(pg, "epsilon")] == alone[
+        "epsilon"
+    ]
