@@ -200,3 +200,22 @@ async def test_articles_and_comments_side_by_side_give_what_one_connection_gives
     assert [(h.key, h.position, h.snippet) for h in await queries.search(pg, "epsilon")] == alone[
         "epsilon"
     ]
+
+
+async def test_a_narrow_part_is_ranked_best_first_from_where_its_matches_are(pg_url: str) -> None:
+    """The ranked path reads the matches found by the first pass again by their ctid."""
+    texts = [
+        "zorblax zorblax zorblax",
+        "a long comment that mentions zorblax once among many other words about the river",
+        "another zorblax remark",
+        "the newest zorblax comment of the lot",
+    ]
+    async with await Storage.open(pg_url) as pg:
+        await save_article(pg, _article(0, texts, "zorblax in the body only"), source_path=None,
+                           content_hash="h0")  # fmt: skip
+        await save_article(pg, Article(key="a01", format="textdump", title="Zorblax", paragraphs=[
+            "and once more zorblax"], comments=[]), source_path=None, content_hash="h1")  # fmt: skip
+        hits = await queries.search(pg, "zorblax", limit=10)
+        assert [h.key for h in hits if h.author is None] == ["a01", "a00"]  # the title first
+        assert next(h.position for h in hits if h.author is not None) == 0
+        assert sorted(h.position for h in hits if h.author is not None) == [0, 1, 2, 3]
