@@ -1,10 +1,9 @@
 """The same storage behaviour on both stores: a SQLite file, and a PostgreSQL database of a real
-throwaway cluster (tests/pgcluster.py). Each test runs once per store."""
+throwaway cluster (tests/pgcluster.py). Each test runs once per store (`target`, in conftest.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,27 +14,8 @@ from storage.db import Storage
 from storage.errors import StorageError
 from storage.feed import GuildSettings
 from storage.loader import load_paths
-from tests.pgcluster import Cluster
 
 SEED = Path(__file__).parents[2] / "seeds" / "000_e7a44f8a370d07ea.txt"
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Where the store lives: a SQLite file, or a new PostgreSQL database."""
-    if request.param == "sqlite":
-        return str(tmp_path / "t.db")
-    cluster: Cluster = request.getfixturevalue("pg_cluster")
-    return cluster.new_database()
-
-
-@pytest.fixture
-def seeds(tmp_path: Path) -> Path:
-    """A private copy of the seed, so a test can edit it."""
-    folder = tmp_path / "seeds"
-    folder.mkdir()
-    shutil.copy(SEED, folder / SEED.name)
-    return folder
 
 
 async def comment_ids(store: Storage) -> dict[str, int]:
@@ -209,7 +189,9 @@ async def test_reopening_applies_no_migration_again(target: str) -> None:
     assert sorted(int(r[0]) for r in first) == sorted(int(r[0]) for r in second)
 
 
-async def test_feed_hands_a_process_only_the_servers_of_its_shards(target: str, seeds: Path) -> None:
+async def test_feed_hands_a_process_only_the_servers_of_its_shards(
+    target: str, seeds: Path
+) -> None:
     on_zero, on_one = 4 << 22, 5 << 22  # Discord's formula: (id >> 22) % 2 gives shards 0 and 1
     async with await Storage.open(target) as store:
         await load_paths(store, [seeds])

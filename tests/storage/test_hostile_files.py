@@ -51,9 +51,9 @@ def hostile(tmp_path: Path) -> Path:
 
 
 async def test_hostile_folder_loads_the_good_and_reports_each_bad_file(
-    tmp_path: Path, hostile: Path
+    target: str, hostile: Path
 ) -> None:
-    async with await Storage.open(tmp_path / "t.db") as store:
+    async with await Storage.open(target) as store:
         report = await load_paths(store, [hostile])
         files = {Path(f.path).name: f for f in report.files}
         assert files["good.txt"].status == "added" and files["good.txt"].comments == 16
@@ -99,13 +99,13 @@ def test_windows_1252_file_is_still_read_as_windows_1252() -> None:
 
 
 async def test_the_size_limit_applies_to_load(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, target: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(storage.parsers, "MAX_FILE_BYTES", 1000)
     folder = tmp_path / "in"
     folder.mkdir()
     shutil.copy(SEED, folder / "big.txt")
-    async with await Storage.open(tmp_path / "t.db") as store:
+    async with await Storage.open(target) as store:
         report = await load_paths(store, [folder])
         [big] = report.files
         assert big.status == "failed" and "larger than 1000" in (big.error or "")

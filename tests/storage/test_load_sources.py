@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ from storage.db import Storage
 from storage.loader import iter_files, load_file, load_paths
 from storage.models import FileReport
 from storage.parsers import iter_file
-from tests.sqlitefile import connect as sqlite_connect
+from storage.read import fetch_all
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SOURCES = ["disqus_forum.xml", "reddit_thread.json", "hn_story.json", "plain.txt"]
@@ -38,13 +39,14 @@ def by_key(report_files: list[FileReport]) -> dict[str, FileReport]:
     return {f.key or Path(f.path).name: f for f in report_files}
 
 
-def rows(db: Path) -> list[tuple]:
+async def rows(store: Storage) -> list[tuple[Any, ...]]:
     """Every article and comment row, for before/after comparisons."""
-    with sqlite_connect(db) as conn:
-        return conn.execute(
-            "SELECT a.key, a.content_hash, a.updated_at, c.id, c.key, c.text FROM articles a"
-            " LEFT JOIN comments c ON c.article_id = a.id ORDER BY a.key, c.position"
-        ).fetchall()
+    found = await fetch_all(
+        store.reader,
+        "SELECT a.key, a.content_hash, a.updated_at, c.id, c.key, c.text FROM articles a"
+        " LEFT JOIN comments c ON c.article_id = a.id ORDER BY a.key, c.position",
+    )
+    return [tuple(r) for r in found]
 
 
 def test_iter_files_finds_xml_and_json_sources(folder: Path) -> None:
@@ -53,9 +55,9 @@ def test_iter_files_finds_xml_and_json_sources(folder: Path) -> None:
 
 
 async def test_load_mixed_folder_one_report_per_article_bad_file_fails_alone(
-    tmp_path: Path, folder: Path
+    target: str, folder: Path
 ) -> None:
-    async with await Storage.open(tmp_path / "t.db") as store:
+    async with await Storage.open(target) as store:
         report = await load_paths(store, [folder])
         bridge = await queries.get_article(store, "disqus-1001")
         reddit = await queries.get_article(store, "reddit-1abc2d")
@@ -81,26 +83,25 @@ async def test_load_mixed_folder_one_report_per_article_bad_file_fails_alone(
     )
 
 
-async def test_reload_mixed_folder_unchanged_changes_nothing(tmp_path: Path, folder: Path) -> None:
-    db = tmp_path / "t.db"
-    async with await Storage.open(db) as store:
+async def test_reload_mixed_folder_unchanged_changes_nothing(target: str, folder: Path) -> None:
+    async with await Storage.open(target) as store:
         await load_paths(store, [folder])
-    before = rows(db)
-    async with await Storage.open(db) as store:
+        before = await rows(store)
+    async with await Storage.open(target) as store:
         report = await load_paths(store, [folder])
+        after = await rows(store)
     assert {f.key: f.status for f in report.files if f.key} == dict.fromkeys(
         ["disqus-1001", "disqus-1002", "reddit-1abc2d", "hn-39000001", "plain"], "unchanged"
     )
-    assert rows(db) == before
+    assert after == before
 
 
 async def test_disqus_new_post_updates_its_thread_only_keeping_comment_ids(
-    tmp_path: Path, folder: Path
+    target: str, folder: Path
 ) -> None:
-    db = tmp_path / "t.db"
-    async with await Storage.open(db) as store:
+    async with await Storage.open(target) as store:
         await load_paths(store, [folder])
-    ids = {(r[0], r[4]): r[3] for r in rows(db)}
+        ids = {(r[0], r[4]): r[3] for r in await rows(store)}
     export = folder / "disqus_forum.xml"
     new_post = (
         '  <post dsq:id="6003"><message><![CDATA[<p>Thanks!</p>]]></message>'
@@ -108,65 +109,67 @@ async def test_disqus_new_post_updates_its_thread_only_keeping_comment_ids(
         '<thread dsq:id="1002"/><parent dsq:id="6002"/></post>\n</disqus>'
     )
     export.write_text(export.read_text("utf-8").replace("</disqus>", new_post), "utf-8")
-    async with await Storage.open(db) as store:
+    async with await Storage.open(target) as store:
         report = await load_paths(store, [export])
         ferry = await queries.get_article(store, "disqus-1002")
+        after = {(r[0], r[4]): r[3] for r in await rows(store)}
     assert {f.key: f.status for f in report.files} == {
         "disqus-1001": "unchanged",
         "disqus-1002": "updated",
     }
     assert ferry is not None and [c.key for c in ferry.article.comments] == ["6001", "6002", "6003"]
-    after = {(r[0], r[4]): r[3] for r in rows(db)}
     assert set(after) - set(ids) == {("disqus-1002", "6003")}  # one new comment row, no other
     assert all(after[k] == v for k, v in ids.items())  # every old comment kept its row
 
 
 async def test_broken_disqus_export_stores_nothing_and_keeps_what_was_there(
-    tmp_path: Path, folder: Path
+    target: str, folder: Path
 ) -> None:
-    db = tmp_path / "t.db"
-    async with await Storage.open(db) as store:
+    async with await Storage.open(target) as store:
         await load_paths(store, [folder])
-    before = rows(db)
+        before = await rows(store)
     export = folder / "disqus_forum.xml"
     text = export.read_text("utf-8")
     # Every thread but the last changed, then the file breaks off: nothing of it may be stored.
     broken = text.replace("Finally!", "Finally, edited!")[: text.rindex("<post")]
     export.write_text(broken, "utf-8")
-    async with await Storage.open(db) as store:
+    async with await Storage.open(target) as store:
         report = await load_paths(store, [export])
+        after = await rows(store)
     assert [(f.status, f.key) for f in report.files] == [("failed", None)]
     assert "not well-formed XML" in (report.files[0].error or "")
-    assert rows(db) == before
+    assert after == before
 
 
-async def test_same_thread_in_two_exports_second_fails(tmp_path: Path, folder: Path) -> None:
+async def test_same_thread_in_two_exports_second_fails(target: str, folder: Path) -> None:
     shutil.copy(folder / "disqus_forum.xml", folder / "sub" / "again.xml")
-    async with await Storage.open(tmp_path / "t.db") as store:
+    async with await Storage.open(target) as store:
         report = await load_paths(store, [folder])
     again = [f for f in report.files if f.path.endswith("again.xml")]
     assert [f.status for f in again] == ["failed", "failed"]
     assert all("already taken" in (f.error or "") for f in again)
 
 
-async def test_load_file_sums_up_an_export_in_one_report(tmp_path: Path, folder: Path) -> None:
-    async with await Storage.open(tmp_path / "t.db") as store:
+async def test_load_file_sums_up_an_export_in_one_report(target: str, folder: Path) -> None:
+    async with await Storage.open(target) as store:
         report = await load_file(store, folder / "disqus_forum.xml")
         single = await load_file(store, folder / "hn_story.json")
     assert (report.status, report.key, report.comments) == ("added", None, 9)
     assert (single.status, single.key) == ("added", "hn-39000001")
 
 
-async def test_export_without_commented_threads_reports_nothing_to_load(tmp_path: Path) -> None:
+async def test_export_without_commented_threads_reports_nothing_to_load(
+    tmp_path: Path, target: str
+) -> None:
     empty = tmp_path / "empty.xml"
     empty.write_text("<disqus><thread><id>a</id><title>Quiet</title></thread></disqus>", "utf-8")
-    async with await Storage.open(tmp_path / "t.db") as store:
+    async with await Storage.open(target) as store:
         report = await load_paths(store, [empty])
     assert [(f.status, f.key) for f in report.files] == [("unchanged", None)]
     assert [w.code for w in report.files[0].warnings] == ["no-articles"]
 
 
-def test_cli_load_json_reports_each_article_with_its_key(tmp_path: Path, folder: Path) -> None:
+def test_cli_load_json_reports_each_article_with_its_key(target: str, folder: Path) -> None:
     result = subprocess.run(
         [
             sys.executable,
@@ -175,7 +178,7 @@ def test_cli_load_json_reports_each_article_with_its_key(tmp_path: Path, folder:
             "load",
             str(folder),
             "--db",
-            str(tmp_path / "c.db"),
+            target,
             "--json",
         ],
         capture_output=True,
@@ -201,14 +204,14 @@ def _titled(folder: Path, count: int) -> None:
 
 
 def test_cli_load_names_added_articles_with_key_and_title(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, target: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from bot.cli import main
 
     folder = tmp_path / "many"
     folder.mkdir()
     _titled(folder, 22)
-    assert main(["load", str(folder), "--db", str(tmp_path / "a.db")]) == 0
+    assert main(["load", str(folder), "--db", target]) == 0
     out = capsys.readouterr().out.splitlines()
     named = [line for line in out if line.startswith("added: art_")]
     assert len(named) == 20
@@ -216,27 +219,27 @@ def test_cli_load_names_added_articles_with_key_and_title(
     assert "added: … and 2 more (--list-all names every one)" in out
     assert out[-1].startswith("22 added, 0 updated, 0 unchanged, 0 failed")
     (folder / "art_00.txt").write_text("Article number 0\n\nNew text.\n", "utf-8")
-    assert main(["load", str(folder), "--db", str(tmp_path / "a.db"), "--list-all"]) == 0
+    assert main(["load", str(folder), "--db", target, "--list-all"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert "updated: art_00  Article number 0  (0 comments)" in out
 
 
 def test_cli_load_list_all_names_every_article(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, target: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from bot.cli import main
 
     folder = tmp_path / "many"
     folder.mkdir()
     _titled(folder, 22)
-    assert main(["load", str(folder), "--db", str(tmp_path / "a.db"), "--list-all"]) == 0
+    assert main(["load", str(folder), "--db", target, "--list-all"]) == 0
     out = capsys.readouterr().out
     assert out.count("added: art_") == 22 and "more (--list-all" not in out
 
 
 @pytest.mark.parametrize("what", ["missing", "empty"])
 def test_cli_load_of_nothing_loadable_says_so_and_exits_1(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], what: str
+    tmp_path: Path, target: str, capsys: pytest.CaptureFixture[str], what: str
 ) -> None:
     from bot.cli import main
 
@@ -244,7 +247,7 @@ def test_cli_load_of_nothing_loadable_says_so_and_exits_1(
     if what == "empty":
         path.mkdir()
         (path / "notes.md").write_text("not a dump", "utf-8")
-    assert main(["load", str(path), "--db", str(tmp_path / "a.db")]) == 1
+    assert main(["load", str(path), "--db", target]) == 1
     err = capsys.readouterr().err
     says = "no such file or directory" if what == "missing" else "no loadable files in"
     assert err.startswith(f"threadreplay: {says}") and str(path) in err

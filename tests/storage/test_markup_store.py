@@ -5,24 +5,45 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from storage import queries
 from storage.db import Storage, migrations
 from storage.loader import load_paths
 from storage.parsers import parse_file
-from tests.sqlitefile import connect as sqlite_connect
+from storage.read import fetch_all
 
 DATA = Path(__file__).parents[1] / "data"
 FILES = ("markup_disqus.xml", "markup_reddit.json", "markup_hn.json")
 
 
-async def test_markup_format_and_score_round_trip_and_reload_writes_nothing(tmp_path: Path) -> None:
+async def writes_seen(store: Storage) -> Any:
+    """What changes whenever a commit writes a row: SQLite's data_version, read on the reader (it
+    moves when another connection, such as the writer, commits a change to the file); on
+    PostgreSQL, the transaction id (xmin) and place of every row of every table."""
+    if store.dialect == "sqlite":
+        return (await fetch_all(store.reader, "PRAGMA data_version"))[0][0]
+    tables = await fetch_all(
+        store.reader,
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1",
+    )
+    seen = {}
+    for (table,) in tables:
+        found = await fetch_all(
+            store.reader, f"SELECT xmin::text, ctid::text FROM {table} ORDER BY 2"
+        )
+        seen[table] = [tuple(r) for r in found]
+    return seen
+
+
+async def test_markup_format_and_score_round_trip_and_reload_writes_nothing(
+    tmp_path: Path, target: str
+) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     for name in FILES:
         shutil.copy(DATA / name, folder / name)
-    db = tmp_path / "t.db"
-    async with await Storage.open(db) as store:
+    async with await Storage.open(target) as store:
         first = await load_paths(store, [folder])
         assert first.count("added") == 3
         for name in FILES:
@@ -30,32 +51,40 @@ async def test_markup_format_and_score_round_trip_and_reload_writes_nothing(tmp_
             stored = await queries.get_article(store, parsed.key)
             assert stored is not None
             assert stored.article.comments == parsed.comments  # markup, format, score included
-        with sqlite_connect(db) as watcher:
-            before = watcher.execute("SELECT * FROM comments ORDER BY id").fetchall()
-            version = watcher.execute("PRAGMA data_version").fetchone()[0]
-            again = await load_paths(store, [folder])
-            # data_version moves whenever another connection commits a change to the file.
-            assert watcher.execute("PRAGMA data_version").fetchone()[0] == version
+        before = [
+            tuple(r) for r in await fetch_all(store.reader, "SELECT * FROM comments ORDER BY id")
+        ]
+        version = await writes_seen(store)
+        again = await load_paths(store, [folder])
+        assert await writes_seen(store) == version
         assert again.count("unchanged") == 3
-    with sqlite_connect(db) as conn:
-        assert conn.execute("SELECT * FROM comments ORDER BY id").fetchall() == before
-        kinds = dict(
-            conn.execute(
-                "SELECT a.format, group_concat(DISTINCT c.markup_format) FROM comments c"
-                " JOIN articles a ON a.id = c.article_id GROUP BY a.format"
-            ).fetchall()
-        )
-        scores = conn.execute(
-            "SELECT author, score FROM comments WHERE score IS NOT NULL ORDER BY author"
-        ).fetchall()
-    assert kinds == {"disqus": "html", "reddit": "markdown", "hackernews": "html"}
+    async with await Storage.open(target) as store:
+        after = [
+            tuple(r) for r in await fetch_all(store.reader, "SELECT * FROM comments ORDER BY id")
+        ]
+        kinds: dict[str, set[str]] = {}
+        for fmt, markup_format in await fetch_all(
+            store.reader,
+            "SELECT DISTINCT a.format, c.markup_format FROM comments c"
+            " JOIN articles a ON a.id = c.article_id WHERE c.markup_format IS NOT NULL",
+        ):
+            kinds.setdefault(fmt, set()).add(markup_format)
+        scores = [
+            tuple(r)
+            for r in await fetch_all(
+                store.reader,
+                "SELECT author, score FROM comments WHERE score IS NOT NULL ORDER BY author",
+            )
+        ]
+    assert after == before
+    assert kinds == {"disqus": {"html"}, "reddit": {"markdown"}, "hackernews": {"html"}}
     assert ("ben_okafor", 41) in scores and ("lena", 12) in scores
     assert ("dev_ola", -2) in scores  # a negative score is a score
 
 
-async def test_plain_text_stays_what_search_finds(tmp_path: Path) -> None:
+async def test_plain_text_stays_what_search_finds(target: str) -> None:
     """Search and summaries keep the plain text: markup characters are not words to search."""
-    async with await Storage.open(tmp_path / "t.db") as store:
+    async with await Storage.open(target) as store:
         await load_paths(store, [DATA / "markup_disqus.xml"])
         hits = await queries.search(store, "bridge report")
         stored = await queries.get_article(store, "disqus-5001")
@@ -68,6 +97,7 @@ async def test_plain_text_stays_what_search_finds(tmp_path: Path) -> None:
 
 async def test_migration_keeps_rows_stored_before_it(tmp_path: Path) -> None:
     """A store made before migration 0006 opens with its comments intact and no markup."""
+    # SQLite only: PostgreSQL's schema begins with markup (one migration), so no older store exists.
     db = tmp_path / "old.db"
     conn = sqlite3.connect(db)
     try:
