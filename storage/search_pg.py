@@ -76,6 +76,8 @@ WALK_ROWS = 50_000
 # is read at random (~5 us), one walked in order (~0.4 us), but a walk that falls short is lost, so
 # half that.
 CHECK_COST = 6
+# A phrase's articles: how many candidates (newest first) the first batch checks.
+ARTICLE_BATCH = 256
 # A single word or prefix: how many of the newest comments show how dense it is, and how many may be
 # read to find more than ranked_max matches there (then it is broad without the GIN index's merge).
 PROBE_FIRST = 3_000
@@ -132,12 +134,12 @@ async def _articles_newest(db: Conn, words: list[str], q: str, limit: int) -> li
     """The newest `limit` articles matching a phrase holding a word that is in at least SAMPLE
     articles and more than COMMON_SHARE of them (very common, as on SQLite); else None.
 
-    An article's vector is long (TOASTed): checking the phrase's positions in one costs ~4-5 us,
-    whether it is found by the GIN index or read in order, and is all of this part's cost. So
-    only the articles holding every word (the GIN index alone, no vector read: ~1 ms) are
-    checked, newest first, and the check stops at the `limit`th match: at most as many vectors
-    as the index's own check of every candidate, and fewer than reading the newest articles in
-    order (bench/RESULTS_pg.md).
+    An article's vector is long (TOASTed): checking the phrase's positions in one is all of this
+    part's cost, however the article is found. So only the articles holding every word are
+    checked (the GIN index alone gives where they are, no vector read: ~1 ms), newest first, in
+    batches read straight by ctid (a TID scan: no index lookup), each twice the last, until
+    `limit` matches are found: never more than twice the vectors needed, and at most every
+    candidate once, as the index's own check of them (bench/RESULTS_pg.md).
     """
     ((span,),) = await db.execute_fetchall("SELECT max(rowid) - min(rowid) + 1 FROM articles_fts")
     if span is None:
@@ -147,28 +149,33 @@ async def _articles_newest(db: Conn, words: list[str], q: str, limit: int) -> li
         f"(SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE search @@ {_TSQ} LIMIT ?) w), "
         for _ in words
     )
-    await _plans(db, seqscan=False, indexscan=False)
+    await _index_only(db, True)
     ((*each, held),) = await db.execute_fetchall(
-        f"SELECT {counts}(SELECT array_agg(rowid) FROM articles_fts WHERE search @@ {_TSQ})",
+        f"SELECT {counts}(SELECT array_agg(ctid ORDER BY rowid DESC) FROM articles_fts"
+        f" WHERE search @@ {_TSQ})",
         [*(p for w in words for p in (w, need)), " & ".join(words)],
     )
-    found: list[int] | None = None
-    if any(n >= need for n in each):
-        found = []
-        if held:
-            # The primary key's index, walked backward over the candidates only: newest first,
-            # and it stops at the limit.
-            await _plans(db, seqscan=False, indexscan=True, bitmapscan=False)
-            found = [
-                r[0]
-                for r in await db.execute_fetchall(
-                    f"SELECT rowid FROM articles_fts WHERE rowid = ANY(?) AND search @@ {_TSQ}"
-                    " ORDER BY rowid DESC LIMIT ?",
-                    (held, q, limit),
-                )
-            ]
+    if not any(n >= need for n in each):
+        await _index_only(db, False)
+        return None
+    held = list(held or [])
+    # A TID scan only: planned freely, a batch was a bitmap of the phrase over every candidate
+    # with the batch's ctids as a filter (21 ms a batch for '"from an"').
+    await _plans(db, seqscan=False, indexscan=False, bitmapscan=False)
+    found: list[int] = []
+    start, size = 0, ARTICLE_BATCH
+    # Every batch is older than the one before: once `limit` are found, none older is needed.
+    while start < len(held) and len(found) < limit:
+        found += [
+            r[0]
+            for r in await db.execute_fetchall(
+                f"SELECT rowid FROM articles_fts WHERE ctid = ANY(?::tid[]) AND search @@ {_TSQ}",
+                (held[start : start + size], q),
+            )
+        ]
+        start, size = start + size, 2 * size
     await _plans(db, seqscan=True, indexscan=True)
-    return found
+    return sorted(found, reverse=True)[:limit]
 
 
 async def _newest_of_phrase(db: Conn, words: list[str], q: str, limit: int) -> list[int] | None:
@@ -219,10 +226,10 @@ async def _broad_by_probe(db: Conn, q: str, limit: int, ranked_max: int) -> list
 
     A prefix of a few letters matches tens of thousands of rows: the GIN index merges the posting
     list of every word it begins before it returns one (30-50 ms at 1M comments for `za*`), where
-    the newest rows hold 2,001 matches in a few thousand rows (5-10 ms). A plain word has one
-    posting list: the index finds its first ranked_max + 1 matches for about what reading
-    CHECK_COST times as many rows in order costs (`because`, 3.6 %: 2,001 matches from the
-    index 19 ms, 56,000 rows read 51 ms, both cold), so it is read further only when as dense.
+    the newest rows hold 2,001 matches in a few thousand rows (5-10 ms). The same for a plain
+    word: the newest comments are the ones most searches read, so they are mostly in the
+    server's cache, where the index's 2,001 matches are on as many pages read at random (tried:
+    sending words of 0.2-3 % to the index made them slower in the benchmark, not faster).
     """
     probe = (
         "SELECT count(*), (array_agg(id ORDER BY id DESC))[1:?] FROM (SELECT id FROM"
@@ -235,9 +242,8 @@ async def _broad_by_probe(db: Conn, q: str, limit: int, ranked_max: int) -> list
         if count > ranked_max:
             return list(newest)
         # Read further only when, as dense as in the rows read, it would be broad well within
-        # PROBE_ROWS (a plain word: within what the index costs); a sparser one is the index's.
-        further = PROBE_ROWS if q.endswith(":*") else min(PROBE_ROWS, CHECK_COST * (ranked_max + 1))
-        if rows == PROBE_ROWS or count * further < 1.25 * (ranked_max + 1) * rows:
+        # PROBE_ROWS; a sparser one is the index's.
+        if rows == PROBE_ROWS or count * PROBE_ROWS < 1.25 * (ranked_max + 1) * rows:
             return None
         rows = PROBE_ROWS
 

@@ -114,14 +114,14 @@ async def test_a_phrase_of_a_very_common_word_lists_exactly_its_newest_matches(
     )
 
 
-@pytest.mark.parametrize("check_cost", [search_pg.CHECK_COST, 1])
+@pytest.mark.parametrize("probe_rows", [search_pg.PROBE_ROWS, search_pg.PROBE_FIRST])
 @pytest.mark.parametrize("query", ["alp*", "eps*", "epsilon", "alpha"])
 async def test_a_word_or_prefix_broad_among_the_newest_comments_lists_its_newest(
-    stores: tuple[Storage, Storage], query: str, check_cost: int, monkeypatch: pytest.MonkeyPatch
+    stores: tuple[Storage, Storage], query: str, probe_rows: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`epsilon` (60 %) is read further in the newest comments as shipped; with the index's check
-    as cheap as reading a row, the index finds it broad (then its newest ids, then their rows)."""
-    monkeypatch.setattr(search_pg, "CHECK_COST", check_cost)
+    """`eps*` and `epsilon` (60 %) are read further in the newest comments as shipped; with no
+    further read, the index finds them broad (then their newest ids, then their rows)."""
+    monkeypatch.setattr(search_pg, "PROBE_ROWS", probe_rows)
     sqlite, pg = stores
     stem = query.rstrip("*")
     expected = _newest(lambda g: any(w.startswith(stem) for w in _comment_text(g).split()))
@@ -131,12 +131,15 @@ async def test_a_word_or_prefix_broad_among_the_newest_comments_lists_its_newest
     assert await _comments(sqlite, query) == expected
 
 
+@pytest.mark.parametrize("batch", [search_pg.ARTICLE_BATCH, 1])
 async def test_articles_phrase_of_a_very_common_word_lists_its_newest(
-    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, batch: int
 ) -> None:
     """Articles: "very common" from the index (at least SAMPLE articles, shrunk here to 3, on both
-    engines); the articles holding every word are checked newest first, and the newest of them
-    (12, 14) do not hold the phrase."""
+    engines); the articles holding every word are checked newest first (in one batch as shipped;
+    in batches of 1, 2, 4, 8 shrunk, stopping early), and the newest of them (12, 14) do not
+    hold the phrase."""
+    monkeypatch.setattr(search_pg, "ARTICLE_BATCH", batch)
     monkeypatch.setattr(search_pg, "SAMPLE", 3)
     monkeypatch.setattr(fts5_search, "SAMPLE", 3)
     phrase_in = {1, 4, 5, 9, 11}
