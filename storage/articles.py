@@ -83,10 +83,14 @@ _UPDATE_ARTICLE = (
     " title = ?, caption = ?, paragraphs = ?, summary = ?, warnings = ?,"
     " comment_count = ?, updated_at = ? WHERE id = ?"
 )
+# A comment row's columns (comment_row's order), then its article's id.
+COMMENT_COLUMNS = (
+    "position", "parent", "depth", "author", "text", "spam", "spam_reasons", "deleted", "line",
+    "source_id", "created_at", "markup", "markup_format", "score", "key", "article_id",
+)  # fmt: skip
 _INSERT_COMMENT = (
-    "INSERT INTO comments (position, parent, depth, author, text, spam, spam_reasons, deleted, line,"
-    " source_id, created_at, markup, markup_format, score, key, article_id)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    f"INSERT INTO comments ({', '.join(COMMENT_COLUMNS)})"
+    f" VALUES ({', '.join('?' for _ in COMMENT_COLUMNS)})"
 )
 _UPDATE_COMMENT = (
     "UPDATE comments SET position = ?, parent = ?, depth = ?, author = ?, text = ?, spam = ?,"

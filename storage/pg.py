@@ -108,6 +108,13 @@ class PgConn:
         """Every row of one statement."""
         return await self.target.fetch(numbered(sql), *(parameters or ()))
 
+    async def copy_rows(
+        self, table: str, columns: Iterable[str], rows: list[tuple[Any, ...]]
+    ) -> None:
+        """Insert `rows` into `table` with COPY (one message stream, no statement per row)."""
+        if rows:
+            await self.target.copy_records_to_table(table, records=rows, columns=list(columns))
+
 
 def problem(exc: BaseException) -> str:
     """What a failure to reach or use the database means, in words that hold no password."""

@@ -12,6 +12,7 @@ from storage.db import Storage, migrations
 from storage.loader import load_paths
 from storage.parsers import parse_file
 from storage.read import fetch_all, fetch_one
+from tests.bot.dumps import write_dump
 from tests.sqlitefile import connect as sqlite_connect
 
 SEED = Path(__file__).parents[2] / "seeds" / "000_e7a44f8a370d07ea.txt"
@@ -254,3 +255,25 @@ async def test_an_unchanged_file_reports_the_warnings_stored_with_it(
     assert [w.code for w in first.files[0].warnings] == ["indent-jump"]
     assert second.files[0].status == "unchanged"
     assert second.files[0].warnings == first.files[0].warnings
+
+
+async def test_a_new_article_failing_mid_batch_leaves_no_trace(target: str, tmp_path: Path) -> None:
+    """A new article's comments are written in one statement (COPY on PostgreSQL): one that
+    fails there rolls back to its file's savepoint, and the files beside it in the batch load."""
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    for i in range(5):
+        author = "Boom" if i == 2 else f"Reader{i}"
+        write_dump(folder, f"n{i}", f"Title {i}", [(0, "Ann", "first"), (1, author, f"reply {i}")])
+    async with await Storage.open(target) as store:
+        async with store.transaction() as db:
+            for sql in BOOM[store.dialect]:
+                await db.execute(sql)
+        report = await load_paths(store, [folder])
+        keys = [r[0] for r in await fetch_all(store.reader, "SELECT key FROM articles ORDER BY key")]
+        authors = await fetch_all(store.reader, "SELECT count(*) FROM comments WHERE author = 'Boom'")
+        total = await fetch_all(store.reader, "SELECT count(*) FROM comments")
+    statuses = {Path(f.path).stem: f.status for f in report.files}
+    assert statuses == {"n0": "added", "n1": "added", "n2": "failed", "n3": "added", "n4": "added"}
+    assert keys == ["n0", "n1", "n3", "n4"]
+    assert [tuple(r) for r in authors] == [(0,)] and [tuple(r) for r in total] == [(8,)]
