@@ -118,11 +118,6 @@ class Settings(BaseSettings):
             raise ValueError("THREADREPLAY_DB is a database URL; this needs a SQLite file")
         return self.db
 
-    @property
-    def db_shown(self) -> str:
-        """The database as logs and messages may show it: a URL's password is redacted."""
-        return redact(self.db) if isinstance(self.db, str) else str(self.db)
-
     def token_problem(self) -> str | None:
         """Why the token cannot be used (never quoting it), or None when it looks like a bot token."""
         if self.discord_token is None or not self.discord_token.get_secret_value().strip():
