@@ -20,7 +20,8 @@ from pathlib import Path
 from bench_load import BENCH, corpus, fresh
 
 from storage.db import Storage
-from storage.loader import iter_files, iter_load
+from storage.files import iter_files
+from storage.loader import iter_load
 
 
 def rss_mib() -> tuple[float, float]:

@@ -12,7 +12,8 @@ from pathlib import Path
 from watchfiles import Change, awatch
 
 from storage.db import Storage
-from storage.loader import SOURCE_SUFFIXES, load_source
+from storage.files import SOURCE_SUFFIXES
+from storage.loader import load_source
 from storage.models import FileReport, LoadReport
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import itertools
 import json
 import logging
@@ -16,11 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage.articles import save_article
 from storage.batch import (
-    CLAIM_SQL,
-    CLAIMS_TABLE,
-    OWNER_SQL,
     PARSER_VERSION,
     STORED_SQL,
     STORED_SQL_PG,
@@ -31,87 +26,23 @@ from storage.batch import (
     prepare,
     prepare_many,
     stored_hashes,
-    taken,
     write_batch,
 )
+from storage.claims import Claims
 from storage.db import Storage, database_errors
-from storage.errors import ParseError, StorageError
-from storage.models import Article, FileReport, LoadReport, LoadStatus, ParseWarning
-from storage.parsers import article_key, iter_file, read_head, sniff
+from storage.errors import ParseError
+from storage.files import iter_files
+from storage.models import FileReport, LoadReport, LoadStatus, ParseWarning
+from storage.parsers import article_key, read_head, sniff
 from storage.read import fetch_all
+from storage.sources import load_sourced, unexpected
 from storage.sqlite_write import write
 
 log = logging.getLogger(__name__)
 
 __all__ = ["PARSER_VERSION", "content_hash"]  # re-exported: where callers have always found them
-DUMP_SUFFIXES = frozenset({".txt", ".text", ".dump"})
-SOURCE_SUFFIXES = DUMP_SUFFIXES | {".xml", ".json"}  # Disqus exports; Reddit pages and HN items
 
 Progress = Callable[[int, int, Path], None]
-
-
-def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files named directly, and source files found recursively in directories (hidden ones skipped).
-
-    A generator that holds one directory's names at a time, never the whole tree: a load's memory
-    does not grow with the number of files.
-    """
-    for path in paths:
-        if path.is_dir():
-            yield from _walk(path)
-        else:
-            yield path
-
-
-def _walk(folder: Path) -> Iterator[Path]:
-    """Source files under `folder` in sorted order, depth first, skipping hidden entries."""
-    try:
-        with os.scandir(folder) as entries:
-            names = sorted(
-                (e.name, e.is_dir(follow_symlinks=False))
-                for e in entries
-                if not e.name.startswith(".")
-            )
-    except OSError as exc:
-        log.warning("cannot list %s: %s", folder, exc)
-        return
-    for name, is_dir in names:
-        child = folder / name
-        if is_dir:
-            yield from _walk(child)
-        elif child.suffix.lower() in SOURCE_SUFFIXES and child.is_file():
-            yield child
-
-
-class Claims:
-    """Which file claimed each article key during one load, so two files cannot overwrite each other.
-
-    Kept in a temporary table of the writer connection rather than a dict: memory stays flat however
-    many files a load has.
-    """
-
-    _runs = 0
-
-    def __init__(self, store: Storage) -> None:
-        Claims._runs += 1
-        self.store = store
-        self.run = Claims._runs
-
-    async def claim(self, key: str, path: Path) -> None:
-        """Claim `key` for `path`; StorageError if another file of this load claimed it first."""
-        async with self.store.transaction() as db:
-            await db.execute(CLAIMS_TABLE)
-            await db.execute(CLAIM_SQL, (self.run, key, str(path)))
-            rows = await db.execute_fetchall(OWNER_SQL, (self.run, key))
-        owner = next(iter(rows))[0]
-        if owner != str(path):
-            raise StorageError(taken(key, owner))
-
-    async def release(self) -> None:
-        """Forget this load's claims."""
-        async with self.store.transaction() as db:
-            await db.execute(CLAIMS_TABLE)
-            await db.execute("DELETE FROM load_claims WHERE run = ?", (self.run,))
 
 
 async def load_file(
@@ -151,7 +82,7 @@ async def load_source(
     if sniff(head) == "text":
         yield await _load_dump(store, path, strict=strict, claimed=claimed)
         return
-    async for report in _load_sourced(store, path, strict=strict, claimed=claimed):
+    async for report in load_sourced(store, path, strict=strict, claimed=claimed):
         yield report
 
 
@@ -246,86 +177,6 @@ def _another_file(stored_path: str | None, path: Path) -> bool:
         return False  # the recorded file is gone (moved or deleted): this file takes its key
 
 
-async def _load_sourced(
-    store: Storage, path: Path, *, strict: bool, claimed: Claims | None
-) -> AsyncIterator[FileReport]:
-    """A Disqus export, Reddit page or HN item: articles keyed by source ids, saved one by one.
-
-    The whole file is parsed (a Disqus export: scanned into a scratch database) before the first
-    article is saved, so a malformed file stores nothing; each article is then built off the event
-    loop and saved in its own transaction, so memory holds one article at a time.
-    """
-    shown = str(path)
-    articles = iter_file(path, strict=strict)
-    try:
-        try:
-            article = await asyncio.to_thread(next, articles, None)
-        except ParseError as exc:
-            yield FileReport(path=shown, status="failed", error=str(exc))
-            return
-        except Exception as exc:  # a parser bug must cost this file only
-            log.exception("unexpected error while parsing %s", shown)
-            yield FileReport(path=shown, status="failed", error=unexpected(shown, exc))
-            return
-        if article is None:
-            warning = ParseWarning(
-                line=None, code="no-articles", message="no thread in the file has posts"
-            )
-            yield FileReport(path=shown, status="unchanged", warnings=[warning])
-            return
-        while article is not None:
-            yield await _save(store, article, path, claimed)
-            try:
-                article = await asyncio.to_thread(next, articles, None)
-            except ParseError as exc:
-                yield FileReport(path=shown, status="failed", error=str(exc))
-                return
-            except Exception as exc:  # a parser bug must cost this file only
-                log.exception("unexpected error while parsing %s", shown)
-                yield FileReport(path=shown, status="failed", error=unexpected(shown, exc))
-                return
-    finally:
-        # Drops a Disqus export's scratch database. (A load cancelled while the generator runs in
-        # its worker thread cannot close it here; it is dropped when the generator is collected.)
-        with contextlib.suppress(ValueError):
-            articles.close()
-
-
-def unexpected(shown: str, exc: BaseException) -> str:
-    """The report line for a failure no parser foresaw (the log has the traceback)."""
-    return f"{shown}: could not be loaded ({type(exc).__name__}: {str(exc)[:200]}); see the log"
-
-
-async def _save(store: Storage, article: Article, path: Path, claimed: Claims | None) -> FileReport:
-    """Store one article of a sourced file; unchanged when its parsed content is what is stored."""
-    shown = str(path)
-    key = article.key
-    try:
-        if claimed is not None:
-            await claimed.claim(key, path)
-        # Hashed by content, not by file bytes: one new post in a forum export leaves the other
-        # threads' hashes, and so their rows, alone.
-        digest = content_hash(article.model_dump_json().encode())
-        status = await save_article(store, article, source_path=shown, content_hash=digest)
-    except StorageError as exc:
-        return FileReport(path=shown, status="failed", key=key, error=f"{shown}: {exc}")
-    except database_errors() as exc:
-        log.warning("database error while loading %s (%s): %s", shown, key, exc)
-        return FileReport(
-            path=shown, status="failed", key=key, error=f"{shown}: {key}: database error: {exc}"
-        )
-    except Exception as exc:  # one article's surprise costs that article only
-        log.exception("unexpected error while saving %s (%s)", shown, key)
-        return FileReport(path=shown, status="failed", key=key, error=unexpected(shown, exc))
-    return FileReport(
-        path=shown,
-        status=status,
-        key=key,
-        comments=len(article.comments),
-        warnings=article.warnings,
-    )
-
-
 BATCH_FILES = 64  # files per transaction (and per FTS5 segment) in a load of many files
 JOB_FILES = 16  # files per round trip to a parser process
 # Batches being parsed while one is written: with one, a parser that finishes first waits for the
@@ -387,7 +238,7 @@ async def _finish(
         if item.outcome != "other":
             yield path, next(reports)
             continue
-        async for report in _load_sourced(store, path, strict=strict, claimed=claimed):
+        async for report in load_sourced(store, path, strict=strict, claimed=claimed):
             yield path, report
 
 

@@ -13,7 +13,8 @@ import pytest
 
 from storage import queries
 from storage.db import Storage
-from storage.loader import iter_files, load_file, load_paths
+from storage.files import iter_files
+from storage.loader import load_file, load_paths
 from storage.models import FileReport
 from storage.parsers import iter_file
 from storage.read import fetch_all
