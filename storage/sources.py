@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 from storage.articles import save_article
@@ -32,37 +32,38 @@ async def load_sourced(
     shown = str(path)
     articles = iter_file(path, strict=strict)
     try:
-        try:
-            article = await asyncio.to_thread(next, articles, None)
-        except ParseError as exc:
-            yield FileReport(path=shown, status="failed", error=str(exc))
-            return
-        except Exception as exc:  # a parser bug must cost this file only
-            log.exception("unexpected error while parsing %s", shown)
-            yield FileReport(path=shown, status="failed", error=unexpected(shown, exc))
-            return
-        if article is None:
-            warning = ParseWarning(
-                line=None, code="no-articles", message="no thread in the file has posts"
-            )
-            yield FileReport(path=shown, status="unchanged", warnings=[warning])
-            return
-        while article is not None:
+        saved = 0
+        while True:
+            article = await _next_article(articles, shown)
+            if isinstance(article, FileReport):  # the file failed to parse here: it ends
+                yield article
+                return
+            if article is None:
+                if not saved:
+                    warning = ParseWarning(
+                        line=None, code="no-articles", message="no thread in the file has posts"
+                    )
+                    yield FileReport(path=shown, status="unchanged", warnings=[warning])
+                return
             yield await _save(store, article, path, claimed)
-            try:
-                article = await asyncio.to_thread(next, articles, None)
-            except ParseError as exc:
-                yield FileReport(path=shown, status="failed", error=str(exc))
-                return
-            except Exception as exc:  # a parser bug must cost this file only
-                log.exception("unexpected error while parsing %s", shown)
-                yield FileReport(path=shown, status="failed", error=unexpected(shown, exc))
-                return
+            saved += 1
     finally:
         # Drops a Disqus export's scratch database. (A load cancelled while the generator runs in
         # its worker thread cannot close it here; it is dropped when the generator is collected.)
         with contextlib.suppress(ValueError):
             articles.close()
+
+
+async def _next_article(articles: Iterator[Article], shown: str) -> Article | FileReport | None:
+    """The file's next article (parsed off the event loop), None after the last, or the failed
+    report that ends the file."""
+    try:
+        return await asyncio.to_thread(next, articles, None)
+    except ParseError as exc:
+        return FileReport(path=shown, status="failed", error=str(exc))
+    except Exception as exc:  # a parser bug must cost this file only
+        log.exception("unexpected error while parsing %s", shown)
+        return FileReport(path=shown, status="failed", error=unexpected(shown, exc))
 
 
 def unexpected(shown: str, exc: BaseException) -> str:
