@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from storage import queries
-from storage.db import Storage, migrations
+from storage.db import Storage
 from storage.loader import iter_load, load_paths
 from tests.bot.dumps import write_dump
-from tests.sqlitefile import connect, rows
+from tests.sqlitefile import connect, rows, store_before
 
 
 def fts_consistent(db: Path) -> None:
@@ -111,28 +110,7 @@ async def test_a_store_from_before_0008_keeps_its_search_and_indexes_new_loads(
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "old.db"
-    conn = sqlite3.connect(db)
-    try:
-        conn.execute(
-            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-            " applied_at TEXT NOT NULL)"
-        )
-        for number, name, sql in migrations():
-            if number < 8:
-                conn.executescript(sql)
-                conn.execute("INSERT INTO schema_migrations VALUES (?, ?, 'x')", (number, name))
-        conn.execute(
-            "INSERT INTO articles (key, format, content_hash, title, paragraphs, summary, warnings,"
-            " comment_count, created_at, updated_at) VALUES ('old', 'textdump', 'h', 'Old', '[]',"
-            " '', '[]', 1, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00')"
-        )
-        conn.execute(  # indexed by the old insert trigger
-            "INSERT INTO comments (article_id, position, key, depth, author, text, spam,"
-            " spam_reasons, deleted) VALUES (1, 0, 'c0', 0, 'Ann', 'wombat before', 0, '[]', 0)"
-        )
-        conn.commit()
-    finally:
-        conn.close()
+    store_before(db, 8, "wombat before")  # its comment indexed by the old insert trigger
     folder = tmp_path / "dumps"
     folder.mkdir()
     write_dump(folder, "new", "New", [(0, "Bea", "wombat after")])

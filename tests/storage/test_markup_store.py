@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from storage import queries
-from storage.db import Storage, migrations
+from storage.db import Storage
 from storage.loader import load_paths
 from storage.parsers import parse_file
 from storage.read import fetch_all
+from tests.sqlitefile import store_before
 
 DATA = Path(__file__).parents[1] / "data"
 FILES = ("markup_disqus.xml", "markup_reddit.json", "markup_hn.json")
@@ -99,30 +99,7 @@ async def test_migration_keeps_rows_stored_before_it(tmp_path: Path) -> None:
     """A store made before migration 0006 opens with its comments intact and no markup."""
     # SQLite only: PostgreSQL's schema begins with markup (one migration), so no older store exists.
     db = tmp_path / "old.db"
-    conn = sqlite3.connect(db)
-    try:
-        conn.execute(
-            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-            " applied_at TEXT NOT NULL)"
-        )
-        for number, name, sql in migrations():
-            if number < 6:
-                conn.executescript(sql)
-                conn.execute(
-                    "INSERT INTO schema_migrations VALUES (?, ?, '2026-01-01')", (number, name)
-                )
-        conn.execute(
-            "INSERT INTO articles (key, format, content_hash, title, paragraphs, summary, warnings,"
-            " comment_count, created_at, updated_at) VALUES ('old', 'textdump', 'h', 'Old', '[]',"
-            " '', '[]', 1, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00')"
-        )
-        conn.execute(
-            "INSERT INTO comments (article_id, position, key, depth, author, text, spam,"
-            " spam_reasons, deleted) VALUES (1, 0, 'c0', 0, 'Ann', 'kept **as typed**', 0, '[]', 0)"
-        )
-        conn.commit()
-    finally:
-        conn.close()
+    store_before(db, 6, "kept **as typed**")
     async with await Storage.open(db) as store:
         stored = await queries.get_article(store, "old")
     assert stored is not None
