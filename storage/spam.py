@@ -209,7 +209,7 @@ _URL_GATE = ("http", "www.", ".com", ".net", ".org", ".xyz", ".info", ".biz", ".
 
 def _phone_digits(text: str) -> bool:
     """Whether `text` holds the 6 digits (`\\d`: any script's) every phone number of `_PHONE` has."""
-    return bool(_DIGIT.search(text)) and len(_DIGIT.findall(text)) >= 6
+    return len(_DIGIT.findall(text)) >= 6
 
 
 def _reach(text: str, lower: str, found: set[str]) -> list[str]:
