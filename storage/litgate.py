@@ -59,28 +59,51 @@ def split_top(pattern: str) -> list[str]:
     return parts
 
 
+def _rarity(s: str) -> int:
+    """How selective a literal is: its length, a symbol (`%`, `@`, `$`…) counting as three
+    characters, as prose holds far fewer of them than letters (`%` against `off`, `@` against `dm`)."""
+    return sum(1 if ch.isalnum() or ch.isspace() else 3 for ch in s)
+
+
 def _best(options: list[Needs]) -> Needs | None:
-    """The most selective of several sets of needs that a match meets all of: long strings first,
-    then few of them (each string is one scan of the text)."""
+    """The most selective of several sets of needs that a match meets all of: rare strings first
+    (long ones, or holding symbols), then few of them (each string is one scan of the text)."""
     if not options:
         return None
-    return max(options, key=lambda n: (min(len(s) for s in n), -len(n)))
+    return max(options, key=lambda n: (min(_rarity(s) for s in n), -len(n)))
+
+
+_CLASS_MOST = 4  # a class of at most this many characters extends a literal run (one string each)
+_RUN_MOST = 8  # strings a run may branch into
 
 
 def _needs(items: Any) -> Needs | None:
-    """Literals of which a match of the parsed sequence `items` holds at least one (None: unknown)."""
+    """Literals of which a match of the parsed sequence `items` holds at least one (None: unknown).
+
+    A run of literal characters is one string; a small class inside it (`cha[îi]ne`) branches it
+    into one string per character (`chaîne`, `chaine`) rather than ending it at `cha`."""
     options: list[Needs] = []
-    run: list[str] = []
+    run: list[str] = [""]
 
     def close_run() -> None:
-        if run:
-            options.append(frozenset({"".join(run)}))
-            run.clear()
+        if run != [""]:
+            options.append(_prune(set(run)))
+        run[:] = [""]
 
     arg: Any
     for op, arg in items:
         if op is sre_constants.LITERAL:
-            run.append(chr(arg))
+            run[:] = [r + chr(arg) for r in run]
+            continue
+        chars: list[int] = []
+        if op is sre_constants.IN:
+            chars = [a for o, a in arg if o is sre_constants.LITERAL]
+            if len(chars) != len(arg):
+                chars = []
+        if chars and len(chars) <= _CLASS_MOST and len(run) * len(chars) <= _RUN_MOST:
+            if run != [""]:
+                options.append(frozenset(chr(c) for c in chars))  # the class alone, as before
+            run[:] = [r + chr(c) for r in run for c in chars]
             continue
         close_run()
         found: Needs | None = None
@@ -95,10 +118,8 @@ def _needs(items: Any) -> Needs | None:
             low, _high, sub = arg
             if low >= 1:
                 found = _needs(sub)
-        elif op is sre_constants.IN:
-            chars = [a for o, a in arg if o is sre_constants.LITERAL]
-            if len(chars) == len(arg):
-                found = frozenset(chr(c) for c in chars)
+        elif chars:
+            found = frozenset(chr(c) for c in chars)
         if found:
             options.append(found)
     close_run()

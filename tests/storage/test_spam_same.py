@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from storage import spam
-from storage.litgate import Gated, Literals, literal_led, split_top
+from storage.litgate import Gated, Literals, literal_led, needs_of, split_top
 
 from . import spam_oracle
 
@@ -157,6 +157,18 @@ def test_literals_finds_overlapping_and_repeated_strings() -> None:
     assert scanner.found("swap tme") == {"wa"}  # inside a word too: gates are substrings
     assert scanner.found("w a tme ap") == set()
     assert scanner.found("") == set()
+
+
+def test_needs_read_through_small_classes_and_prefer_symbols() -> None:
+    """A small class inside a literal run branches it (`cha[îi]ne` needs `chaîne` or `chaine`, not
+    the `cha` of every "chance"), and a symbol beats a short word (`%`, not the `off` of "office")."""
+    assert needs_of("cha[îi]ne") == frozenset({"chaîne", "chaine"})
+    assert needs_of(r"x[ab]y|zz") == frozenset({"xay", "xby", "zz"})
+    assert needs_of(r"\d+\s?%\s+off\b") == frozenset({"%"})
+    assert needs_of("[abcde]x") == frozenset({"x"})  # a class of five ends the run
+    assert needs_of("[^ab]cd") == frozenset({"cd"})
+    for text in ("chaîne", "chaine", "la chaine", "chance", "chaune"):
+        assert Gated("cha[îi]ne").search(text) == bool(re.search("cha[îi]ne", text))
 
 
 LEADING_WORDS = st.text(alphabet="abcmywé_1 -.\n", max_size=30)
