@@ -118,13 +118,17 @@ async def test_a_store_from_before_0008_keeps_its_search_and_indexes_new_loads(
         await load_paths(store, [folder])
         hits = await queries.search(store, "wombat")
         prefixed = await queries.search(store, "womb*")
+        one_letter = await queries.search(store, "w*")  # no 1-character prefix index since 0012
     assert sorted(h.key for h in hits) == ["new", "old"]
     assert sorted(h.key for h in prefixed) == ["new", "old"]
+    assert sorted(h.key for h in one_letter) == ["new", "old"]
     triggers = rows(db, "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY 1")
     assert triggers == [("comments_ad",), ("comments_au",)]
     fts_consistent(db)
-    # Migration 0011: segments merge 16 at a time, old stores included.
+    # Migration 0011: segments merge 16 at a time, old stores included (kept through 0012's rebuild).
     assert rows(db, "SELECT v FROM comments_fts_config WHERE k = 'automerge'") == [(16,)]
+    (sql,) = rows(db, "SELECT sql FROM sqlite_master WHERE name = 'comments_fts'")
+    assert "prefix='2 3'" in sql[0]
 
 
 async def test_many_batches_merge_sixteen_segments_at_a_time_and_stay_searchable(
