@@ -21,6 +21,7 @@ INDENT_STEP = 2  # one nesting level, in columns
 MAX_AUTHOR = 100  # a header whose "name" is longer is kept, with a warning: it may be a sentence
 
 _HEADER = re.compile(r"^[•◦▪‣●○■*\-–][ \t\u00a0]+(?P<author>\S.*?)\s*$")
+_BULLETS = frozenset("•◦▪‣●○■*-–")  # the first character of every header (most lines have none)
 _WIDGET = re.compile(r"^(?:[$€£]\s?[\d.,]+|[\d.,]+\s?[$€£])$")
 # An image label: `FILE IMAGE:`, `FILE PHOTO:`, `PHOTO:`, `Image:`, `REUTERS IMAGE:`, `Photo credit:`…
 _CAPTION = re.compile(
@@ -124,6 +125,8 @@ class _Parser:
         """
         line = self.lines[i]
         stripped = line.lstrip(_LEADING)
+        if stripped[:1] not in _BULLETS:
+            return False
         match = _HEADER.match(stripped)
         if not match:
             return False
