@@ -27,20 +27,41 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 def _walk(folder: Path) -> Iterator[Path]:
-    """Source files under `folder` in sorted order, depth first, skipping hidden entries."""
+    """Source files under `folder` in sorted order, depth first, skipping hidden entries.
+
+    Loading in order means reading a folder's names before its first file, and they are kept until
+    its last: packed into one buffer (the name's bytes and a NUL each, ~30 bytes a file) rather than
+    a list of str (~170 bytes a file), so a folder of 10,000 files holds 0.3 MiB, not 1.6.
+    """
+    names: list[str] = []
+    folders: set[str] = set()
     try:
         with os.scandir(folder) as entries:
-            names = sorted(
-                (e.name, e.is_dir(follow_symlinks=False))
-                for e in entries
-                if not e.name.startswith(".")
-            )
+            for entry in entries:
+                if not entry.name.startswith("."):
+                    names.append(entry.name)
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.add(entry.name)
     except OSError as exc:
         log.warning("cannot list %s: %s", folder, exc)
         return
-    for name, is_dir in names:
+    names.sort()
+    buffer = bytearray()
+    for name in names:
+        buffer += os.fsencode(name) + b"\0"  # no file name holds a NUL
+    packed = bytes(buffer)
+    del names, buffer
+    for name in _unpack(packed):
         child = folder / name
-        if is_dir:
+        if name in folders:
             yield from _walk(child)
         elif child.suffix.lower() in SOURCE_SUFFIXES and child.is_file():
             yield child
+
+
+def _unpack(packed: bytes) -> Iterator[str]:
+    """The names `_walk` packed, one at a time, as `os.scandir` gave them."""
+    start = 0
+    while (end := packed.find(b"\0", start)) >= 0:
+        yield os.fsdecode(packed[start:end])
+        start = end + 1
