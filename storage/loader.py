@@ -223,17 +223,35 @@ async def _queue(
     return _Queued(jobs, stored, list(parsed))
 
 
-async def _finish(
-    store: Storage, queued: _Queued, strict: bool, claimed: Claims
-) -> AsyncIterator[tuple[Path, FileReport]]:
-    """Write a parsed batch and yield (file, report) in file order; other formats load as before."""
+@dataclass
+class _Written:
+    """A batch after the writer: every file's parse, and the reports of its text dumps."""
+
+    items: list[Prepared]
+    reports: list[FileReport]
+
+    @property
+    def dumps_only(self) -> bool:
+        """True when every file was a text dump (nothing left to load one article at a time)."""
+        return all(item.outcome != "other" for item in self.items)
+
+
+async def _write_queued(store: Storage, queued: _Queued, strict: bool, claimed: Claims) -> _Written:
+    """Wait for a batch's parse, then write its text dumps (one transaction)."""
     try:
         items = [p for part in await asyncio.gather(*queued.parsed) for p in part]
     except BrokenProcessPool:  # a worker died (killed, out of memory): parse here instead
         items = await asyncio.to_thread(prepare_many, queued.jobs, strict)
     dumps = [item for item in items if item.outcome != "other"]
-    reports = iter(await _write(store, claimed, dumps, queued.stored))
-    for item in items:
+    return _Written(items, await _write(store, claimed, dumps, queued.stored))
+
+
+async def _finish(
+    store: Storage, written: _Written, strict: bool, claimed: Claims
+) -> AsyncIterator[tuple[Path, FileReport]]:
+    """Yield a written batch's (file, report) in file order; other formats load here, in order."""
+    reports = iter(written.reports)
+    for item in written.items:
         path = Path(item.path)
         if item.outcome != "other":
             yield path, next(reports)
@@ -271,16 +289,33 @@ async def iter_load(
     done = 0
     batches = _batches(iter_files(paths), batch)
     pending: collections.deque[_Queued] = collections.deque()
+    writing: asyncio.Future[_Written] | None = None
+
+    async def fill() -> None:
+        nonlocal pool
+        while len(pending) <= PARSED_AHEAD and (files := next(batches, None)):
+            if pending and pool is None:
+                pool = _parser_pool()  # a second batch: worth a process of its own
+            pending.append(await _queue(store, pool, files, strict))
+
+    def write_next() -> asyncio.Future[_Written] | None:
+        if not pending:
+            return None
+        return asyncio.ensure_future(_write_queued(store, pending.popleft(), strict, claimed))
+
     try:
-        while True:
-            while len(pending) <= PARSED_AHEAD and (files := next(batches, None)):
-                if pending and pool is None:
-                    pool = _parser_pool()  # a second batch: worth a process of its own
-                pending.append(await _queue(store, pool, files, strict))
-            if not pending:
-                break
+        await fill()
+        writing = write_next()
+        while writing is not None:
+            written = await writing
+            writing = None
+            await fill()
+            if written.dumps_only:
+                # The writer goes on with the next batch while this one's reports are handed out;
+                # a batch with other formats loads them first, so files still claim keys in order.
+                writing = write_next()
             last = None
-            async for path, result in _finish(store, pending.popleft(), strict, claimed):
+            async for path, result in _finish(store, written, strict, claimed):
                 if result.status == "failed":
                     log.info("failed to load %s: %s", path, result.error)
                 yield result
@@ -288,7 +323,14 @@ async def iter_load(
                     done += 1
                     progress(done, total, path)
                 last = path
+            if writing is None:
+                writing = write_next()
     finally:
+        if writing is not None:  # the caller stopped early: the batch being written is not wanted
+            writing.cancel()  # (rolled back, unless it had committed already)
+            await asyncio.wait([writing])
+            if not writing.cancelled():
+                writing.exception()  # retrieved, so asyncio does not log it as forgotten
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
         await claimed.release()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 from pathlib import Path
 
 from storage import queries
 from storage.db import Storage
 from storage.loader import iter_load, load_paths
+from storage.models import FileReport
 from tests.bot.dumps import write_dump
 from tests.sqlitefile import connect, rows, store_before
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def fts_consistent(db: Path) -> None:
@@ -149,3 +154,56 @@ async def test_many_batches_merge_sixteen_segments_at_a_time_and_stay_searchable
         found, held = matching_ids(db, word)
         assert found == held and found, word
     fts_consistent(db)
+
+
+async def test_a_load_stopped_early_keeps_whole_articles_and_the_next_load_finishes_it(
+    tmp_path: Path,
+) -> None:
+    """The writer starts the next batch while a batch's reports are handed out: a caller that stops
+    there leaves that batch either committed whole or not at all, never a part of an article."""
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    for i in range(12):
+        write_dump(folder, f"s{i:02}", f"Story {i}", [(0, "Ann", f"first {i}"), (1, "Bo", "reply")])
+    db = tmp_path / "t.db"
+    async with await Storage.open(db) as store:
+        async with contextlib.aclosing(iter_load(store, [folder], batch=2)) as reports:
+            seen: list[FileReport] = []
+            async for report in reports:
+                seen.append(report)
+                if len(seen) == 3:
+                    break
+        stored = rows(
+            db,
+            "SELECT a.key, count(c.id) FROM articles a JOIN comments c"
+            " ON c.article_id = a.id GROUP BY a.key ORDER BY a.key",
+        )
+        again = await load_paths(store, [folder])
+    assert [r.key for r in seen] == ["s00", "s01", "s02"]
+    assert {k for k, _ in stored} >= {"s00", "s01", "s02"}  # reported: committed
+    assert all(n == 2 for _, n in stored)  # no article without its comments
+    statuses = {r.key: r.status for r in again.files}
+    assert all(statuses[k] == "unchanged" for k, _ in stored)
+    assert all(status == "added" for k, status in statuses.items() if (k, 2) not in stored)
+    assert rows(db, "SELECT count(*) FROM articles") == [(12,)]
+    fts_consistent(db)
+
+
+async def test_files_claim_keys_in_order_when_a_batch_holds_another_format(tmp_path: Path) -> None:
+    """A Disqus export's thread and a later text dump with the same key: the export, first in
+    order, keeps the key, although the dump's batch is parsed while the export loads."""
+    folder = tmp_path / "mixed"
+    (folder / "b").mkdir(parents=True)
+    shutil.copy(DATA / "disqus_forum.xml", folder / "a.xml")
+    write_dump(folder / "b", "disqus-1002", "Not the thread", [(0, "Cy", "a dump's comment")])
+    for i in range(4):
+        write_dump(folder / "b", f"z{i}", f"Later {i}", [(0, "Di", "more")])
+    async with await Storage.open(tmp_path / "t.db") as store:
+        reports = [r async for r in iter_load(store, [folder], batch=1)]
+        thread = await queries.get_article(store, "disqus-1002")
+    by_key = {(r.key, Path(r.path).name): r for r in reports}
+    assert by_key[("disqus-1002", "a.xml")].status == "added"
+    dump = by_key[("disqus-1002", "disqus-1002.txt")]
+    assert dump.status == "failed" and "already taken" in (dump.error or "")
+    assert thread is not None and thread.article.title != "Not the thread"
+    assert [r.status for r in reports if (r.key or "").startswith("z")] == ["added"] * 4
