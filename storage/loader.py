@@ -279,8 +279,9 @@ async def iter_load(
     A file yields one report (a text dump, Reddit page, HN item) or one per thread (a Disqus export).
     Text dumps go `batch` at a time: parsed in worker processes (from the second batch on, so a
     small load starts no process) while an earlier batch is written, each batch in one
-    transaction with a savepoint per file. Memory holds 1 + PARSED_AHEAD batches at most; a bad
-    file never stops the rest and leaves no trace in the store.
+    transaction with a savepoint per file; the writer goes on with the next batch while one's
+    reports are handed out. Memory holds 2 + PARSED_AHEAD batches at most; a bad file never stops
+    the rest and leaves no trace in the store.
     """
     paths = list(paths)
     total = sum(1 for _ in iter_files(paths)) if progress is not None else 0  # counted, not kept
@@ -311,8 +312,8 @@ async def iter_load(
             writing = None
             await fill()
             if written.dumps_only:
-                # The writer goes on with the next batch while this one's reports are handed out;
-                # a batch with other formats loads them first, so files still claim keys in order.
+                # The writer goes on with the next batch while this one's reports are handed out.
+                # A batch with other formats loads them first: no later file claims a key before them.
                 writing = write_next()
             last = None
             async for path, result in _finish(store, written, strict, claimed):
