@@ -225,15 +225,16 @@ async def _queue(
 
 @dataclass
 class _Written:
-    """A batch after the writer: every file's parse, and the reports of its text dumps."""
+    """A batch after the writer: its files in order (path, whether a text dump), and the reports of
+    its text dumps. Not their rows, which the next batch's would otherwise join in memory."""
 
-    items: list[Prepared]
+    files: list[tuple[str, bool]]
     reports: list[FileReport]
 
     @property
     def dumps_only(self) -> bool:
         """True when every file was a text dump (nothing left to load one article at a time)."""
-        return all(item.outcome != "other" for item in self.items)
+        return all(dump for _, dump in self.files)
 
 
 async def _write_queued(store: Storage, queued: _Queued, strict: bool, claimed: Claims) -> _Written:
@@ -243,7 +244,8 @@ async def _write_queued(store: Storage, queued: _Queued, strict: bool, claimed: 
     except BrokenProcessPool:  # a worker died (killed, out of memory): parse here instead
         items = await asyncio.to_thread(prepare_many, queued.jobs, strict)
     dumps = [item for item in items if item.outcome != "other"]
-    return _Written(items, await _write(store, claimed, dumps, queued.stored))
+    reports = await _write(store, claimed, dumps, queued.stored)
+    return _Written([(item.path, item.outcome != "other") for item in items], reports)
 
 
 async def _finish(
@@ -251,9 +253,9 @@ async def _finish(
 ) -> AsyncIterator[tuple[Path, FileReport]]:
     """Yield a written batch's (file, report) in file order; other formats load here, in order."""
     reports = iter(written.reports)
-    for item in written.items:
-        path = Path(item.path)
-        if item.outcome != "other":
+    for name, dump in written.files:
+        path = Path(name)
+        if dump:
             yield path, next(reports)
             continue
         async for report in load_sourced(store, path, strict=strict, claimed=claimed):
@@ -280,8 +282,8 @@ async def iter_load(
     Text dumps go `batch` at a time: parsed in worker processes (from the second batch on, so a
     small load starts no process) while an earlier batch is written, each batch in one
     transaction with a savepoint per file; the writer goes on with the next batch while one's
-    reports are handed out. Memory holds 2 + PARSED_AHEAD batches at most; a bad file never stops
-    the rest and leaves no trace in the store.
+    reports are handed out. Memory holds the rows of 1 + PARSED_AHEAD batches at most; a bad file
+    never stops the rest and leaves no trace in the store.
     """
     paths = list(paths)
     total = sum(1 for _ in iter_files(paths)) if progress is not None else 0  # counted, not kept
