@@ -32,8 +32,8 @@ PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     "PRAGMA synchronous = NORMAL",  # durable at WAL checkpoints; a crash loses at most the last commit
     "PRAGMA busy_timeout = 10000",  # the CLI loader and the bot may write the same file
-    # The TEMP tables' page cache (a load's claims, ~140 bytes a file): 256 KiB, then a temporary
-    # file, instead of SQLite's 2 MiB, which a load filled at ~15,000 files (bench/RESULTS.md).
+    # The TEMP tables' page cache (a load's claims, ~150 bytes a file): 256 KiB, then a temporary
+    # file, instead of SQLite's 2 MiB, which a load filled by ~14,000 files (bench/RESULTS.md).
     "PRAGMA temp.cache_size = -256",
 )
 

@@ -31,7 +31,7 @@ def _walk(folder: Path) -> Iterator[Path]:
 
     Loading in order means reading a folder's names before its first file, and they are kept until
     its last: packed into one buffer (the name's bytes and a NUL each, ~30 bytes a file) rather than
-    a list of str (~170 bytes a file), so a folder of 10,000 files holds 0.3 MiB, not 1.6.
+    a list of tuples (~140 bytes a file), so a folder of 10,000 files holds 0.27 MiB, not 1.34.
     """
     names: list[str] = []
     folders: set[str] = set()
