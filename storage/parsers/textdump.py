@@ -20,8 +20,9 @@ FORMAT = "textdump"
 INDENT_STEP = 2  # one nesting level, in columns
 MAX_AUTHOR = 100  # a header whose "name" is longer is kept, with a warning: it may be a sentence
 
-_HEADER = re.compile(r"^[•◦▪‣●○■*\-–][ \t\u00a0]+(?P<author>\S.*?)\s*$")
-_BULLETS = frozenset("•◦▪‣●○■*-–")  # the first character of every header (most lines have none)
+_BULLETS = "•◦▪‣●○■*-–"  # what a header (or a list item) starts with; most lines start otherwise
+_BULLET_CLASS = f"[{re.escape(_BULLETS)}]"
+_HEADER = re.compile(rf"^{_BULLET_CLASS}[ \t\u00a0]+(?P<author>\S.*?)\s*$")
 _WIDGET = re.compile(r"^(?:[$€£]\s?[\d.,]+|[\d.,]+\s?[$€£])$")
 # An image label: `FILE IMAGE:`, `FILE PHOTO:`, `PHOTO:`, `Image:`, `REUTERS IMAGE:`, `Photo credit:`…
 _CAPTION = re.compile(
@@ -34,7 +35,7 @@ _CALL_TO_ACTION = re.compile(
     r"^do\s+you\s+like\s+this\s+content\??\s*(?:consider\s+(?:helping|supporting)\s+us!?)?$",
     re.IGNORECASE,
 )
-_BULLET = re.compile(r"^[•◦▪‣●○■*\-–][ \t\u00a0]+\S")
+_BULLET = re.compile(rf"^{_BULLET_CLASS}[ \t\u00a0]+\S")
 _BOILERPLATE = re.compile(
     r"^(?:do\s+you\s+like\s+this\s+content\??\s*consider\s+(?:helping|supporting)\s+us!?"
     r"|consider\s+(?:helping|supporting)\s+us!?|support\s+(?:us|our\s+work)!?"
@@ -125,7 +126,7 @@ class _Parser:
         """
         line = self.lines[i]
         stripped = line.lstrip(_LEADING)
-        if stripped[:1] not in _BULLETS:
+        if not stripped or stripped[0] not in _BULLETS:
             return False
         match = _HEADER.match(stripped)
         if not match:
