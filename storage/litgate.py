@@ -101,8 +101,6 @@ def _needs(items: Any) -> Needs | None:
             if len(chars) != len(arg):
                 chars = []
         if chars and len(chars) <= _CLASS_MOST and len(run) * len(chars) <= _RUN_MOST:
-            if run != [""]:
-                options.append(frozenset(chr(c) for c in chars))  # the class alone, as before
             run[:] = [r + chr(c) for r in run for c in chars]
             continue
         close_run()
