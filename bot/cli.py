@@ -5,26 +5,32 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import sqlite3
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from bot.settings import Settings
 from bot.terminal import terminal_safe
 from storage import queries
 from storage.db import Storage, is_url, problem, shown_url
 from storage.errors import DatabaseUnusable, ParseError, StorageError
-from storage.loader import iter_load
+from storage.files import iter_files
+from storage.loader import BATCH_FILES, iter_load, parser_pool
 from storage.models import FileReport
 from storage.parsers import MULTI_ARTICLE, iter_file, parse_file, read_head, sniff
 from storage.parsers.disqus import FORMAT as DISQUS_FORMAT
 from storage.words import plural
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 EXIT_FAILED = 1  # load: some file failed
 EXIT_USAGE = 2  # bad input, bad configuration
@@ -38,6 +44,9 @@ def _fail(message: str) -> int:
 
 def _settings() -> Settings:
     """Read settings, turning a validation error into one line naming the bad variable."""
+    # pydantic-settings costs ~0.2 s to import: only for a command that reads the environment.
+    from bot.settings import Settings
+
     try:
         return Settings()
     except ValidationError as exc:
@@ -103,7 +112,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-async def _load(args: argparse.Namespace, db: str | Path) -> int:
+async def _load(args: argparse.Namespace, db: str | Path, pool: ProcessPoolExecutor | None) -> int:
     """Run the loader, streaming the JSON report or collecting a human one."""
     totals = {"added": 0, "updated": 0, "unchanged": 0, "failed": 0}
     failures: list[FileReport] = []
@@ -113,7 +122,11 @@ async def _load(args: argparse.Namespace, db: str | Path) -> int:
         if args.json:
             sys.stdout.write('{"files": [')
         async for report in iter_load(
-            store, [Path(p) for p in args.paths], strict=args.strict, progress=_ProgressBar()
+            store,
+            [Path(p) for p in args.paths],
+            strict=args.strict,
+            progress=_ProgressBar(),
+            pool=pool,
         ):
             totals[report.status] += 1
             if args.json:
@@ -176,7 +189,13 @@ def cmd_load(args: argparse.Namespace) -> int:
     if missing:
         print(f"threadreplay: no such file or directory: {missing[0]}", file=sys.stderr)
         return EXIT_FAILED
-    return asyncio.run(_load(args, _target(args)))
+    db = _target(args)
+    paths = [Path(p) for p in args.paths]
+    if next(itertools.islice(iter_files(paths), BATCH_FILES, None), None) is None:
+        return asyncio.run(_load(args, db, None))  # one batch: parsed here, no process started
+    # More than a batch: the parser processes are forked before the store (and its thread) opens.
+    with parser_pool(fork=True) as pool:
+        return asyncio.run(_load(args, db, pool))
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -9,6 +9,8 @@ import json
 import logging
 import multiprocessing
 import os
+import sys
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -130,7 +132,10 @@ async def _write(
     for (i, item), done in zip(todo, written, strict=True):
         known = stored.get(item.key)
         if item.rows is None and known is not None:  # unchanged bytes: what the store holds
-            count, warnings = known.comments, [ParseWarning.model_validate(w) for w in known.warnings]
+            count, warnings = (
+                known.comments,
+                [ParseWarning.model_validate(w) for w in known.warnings],
+            )
         else:
             count, warnings = item.comments, item.warnings
         reports[i] = FileReport(
@@ -194,12 +199,24 @@ class _Queued:
     parsed: list[Awaitable[list[Prepared]]]
 
 
-def _parser_pool() -> ProcessPoolExecutor:
+def parser_pool(*, fork: bool = False) -> ProcessPoolExecutor:
     """Worker processes that parse while this one writes: one per core, as parsing a file costs
-    about four times writing it (bench/RESULTS.md, issue 14), so the writer mostly waits."""
+    about twice writing it (bench/RESULTS.md, issue 14).
+
+    Spawned by default: a fork would copy the writer's threads and locks mid-flight, and a spawned
+    worker imports the parsers afresh (~0.4 s of CPU each). `fork=True` starts them now as forks of
+    this process, which must not run a thread yet (the CLI, before it opens the store): they start
+    with every module imported. With a thread running, or no `fork` on this platform, they spawn.
+    """
     workers = max(1, min(4, os.cpu_count() or 1))
-    # spawn: a fork would copy the writer's threads and locks mid-flight.
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    forkable = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    if not (fork and forkable):
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()  # a child flushes its copy of the buffers when it exits: nothing twice
+    pool.submit(int).result()  # forks every worker now, before the pool's own thread starts
+    return pool
 
 
 async def _queue(
@@ -275,6 +292,7 @@ async def iter_load(
     strict: bool = False,
     progress: Progress | None = None,
     batch: int = BATCH_FILES,
+    pool: ProcessPoolExecutor | None = None,
 ) -> AsyncIterator[FileReport]:
     """Load every file under `paths`, yielding a report per article once it is committed.
 
@@ -284,11 +302,14 @@ async def iter_load(
     transaction with a savepoint per file; the writer goes on with the next batch while one's
     reports are handed out. Memory holds the rows of 1 + PARSED_AHEAD batches at most; a bad file
     never stops the rest and leaves no trace in the store.
+
+    `pool`: parser processes to use from the first batch on, which the caller shuts down (the CLI
+    forks them before it opens the store; see `parser_pool`).
     """
+    own_pool = pool is None
     paths = list(paths)
     total = sum(1 for _ in iter_files(paths)) if progress is not None else 0  # counted, not kept
     claimed = Claims(store)
-    pool: ProcessPoolExecutor | None = None
     done = 0
     batches = _batches(iter_files(paths), batch)
     pending: collections.deque[_Queued] = collections.deque()
@@ -298,7 +319,7 @@ async def iter_load(
         nonlocal pool
         while len(pending) <= PARSED_AHEAD and (files := next(batches, None)):
             if pending and pool is None:
-                pool = _parser_pool()  # a second batch: worth a process of its own
+                pool = parser_pool()  # a second batch: worth a process of its own
             pending.append(await _queue(store, pool, files, strict))
 
     def write_next() -> asyncio.Future[_Written] | None:
@@ -334,7 +355,7 @@ async def iter_load(
             await asyncio.wait([writing])
             if not writing.cancelled():
                 writing.exception()  # retrieved, so asyncio does not log it as forgotten
-        if pool is not None:
+        if pool is not None and own_pool:
             pool.shutdown(wait=True, cancel_futures=True)
         await claimed.release()
 

@@ -1,4 +1,5 @@
-"""What the command line loads: neither discord.py nor asyncpg for commands that need neither.
+"""What the command line loads: neither discord.py nor asyncpg (nor pydantic-settings, which only
+reading the environment needs) for commands that need neither.
 
 `threadreplay load` starts a parser process per core, and each one imports the command line's
 module again (multiprocessing's spawn); discord.py alone cost each of them 0.15 s of CPU.
@@ -17,7 +18,8 @@ PROBE = """
 import json, sys
 from bot.cli import main
 import storage.batch, storage.loader
-print(json.dumps(sorted(m for m in ("discord", "aiohttp", "asyncpg") if m in sys.modules)))
+UNWANTED = ("discord", "aiohttp", "asyncpg", "pydantic_settings")
+print(json.dumps(sorted(m for m in UNWANTED if m in sys.modules)))
 """
 
 

@@ -1,0 +1,151 @@
+"""The loader's parser processes: forked by the command line before any thread runs, else spawned.
+
+A forked worker starts with the parsers already imported (a spawned one imports them again, ~0.4 s
+of CPU each); forking a process that runs threads can leave the child with a lock held for ever,
+so a process with a thread running spawns them whatever the caller asked.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from storage.loader import BATCH_FILES
+from tests.bot.dumps import write_dump
+from tests.sqlitefile import rows
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# A process that asks for forked workers (with a thread running first if argv[1] says so) and
+# prints each worker's command line, as /proc shows it, and what one of them parsed.
+PROBE = """
+import json, os, sys, threading
+from storage.batch import prepare_many
+from storage.loader import parser_pool
+
+if sys.argv[1] == "thread":
+    stop = threading.Event()
+    threading.Thread(target=stop.wait, daemon=True).start()
+pool = parser_pool(fork=True)
+pids = {pool.submit(os.getpid).result() for _ in range(20)}
+cmdlines = [open(f"/proc/{pid}/cmdline", "rb").read().decode().split("\\0") for pid in pids]
+(parsed,) = pool.submit(prepare_many, [(sys.argv[2], None)], False).result()
+pool.shutdown()
+print(json.dumps({"cmdlines": cmdlines, "comments": parsed.comments, "outcome": parsed.outcome}))
+"""
+
+
+def probe(tmp_path: Path, thread: bool) -> dict[str, object]:
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    dump = write_dump(folder, "a", "Title", [(0, "Ann", "first"), (1, "Bob", "a reply")])
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, "thread" if thread else "none", str(dump)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    result: dict[str, object] = json.loads(out.stdout)
+    return result
+
+
+def test_without_a_thread_the_workers_are_forks_of_the_caller(tmp_path: Path) -> None:
+    result = probe(tmp_path, thread=False)
+    cmdlines = result["cmdlines"]
+    assert isinstance(cmdlines, list) and cmdlines
+    # A fork runs the caller's own command line; a spawned worker runs multiprocessing's.
+    assert all(c[:2] == [sys.executable, "-c"] for c in cmdlines), cmdlines
+    assert not any("spawn_main" in " ".join(c) for c in cmdlines)
+    assert (result["outcome"], result["comments"]) == ("rows", 2)
+
+
+def test_with_a_thread_running_the_workers_are_spawned(tmp_path: Path) -> None:
+    result = probe(tmp_path, thread=True)
+    cmdlines = result["cmdlines"]
+    assert isinstance(cmdlines, list) and cmdlines
+    assert all("spawn_main" in " ".join(c) for c in cmdlines), cmdlines
+    assert (result["outcome"], result["comments"]) == ("rows", 2)
+
+
+# A load given the caller's forked workers: which processes it runs beside them, and that the
+# workers are still the caller's to use (and shut down) after it.
+LOAD_PROBE = """
+import asyncio, json, multiprocessing, sys
+from pathlib import Path
+from storage.db import Storage
+from storage.loader import iter_load, parser_pool
+
+pool = parser_pool(fork=True)
+workers = len(multiprocessing.active_children())
+children = set()
+
+def progress(done, total, path):
+    children.add(len(multiprocessing.active_children()))
+
+async def load():
+    async with await Storage.open(Path(sys.argv[2])) as store:
+        loading = iter_load(store, [Path(sys.argv[1])], batch=2, progress=progress, pool=pool)
+        return [r.status async for r in loading]
+
+statuses = asyncio.run(load())
+after = pool.submit(int, "7").result()
+pool.shutdown()
+print(json.dumps({"statuses": statuses, "workers": workers, "children": sorted(children),
+                  "after": after}))
+"""
+
+
+def test_a_load_given_workers_parses_in_them_and_leaves_them_running(tmp_path: Path) -> None:
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    for i in range(7):
+        write_dump(folder, f"a{i}", f"Title {i}", [(0, "Ann", f"text {i}")])
+    out = subprocess.run(
+        [sys.executable, "-c", LOAD_PROBE, str(folder), str(tmp_path / "t.db")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    result = json.loads(out.stdout)
+    assert result["statuses"] == ["added"] * 7
+    assert result["workers"] >= 1
+    # Only the given workers ran beside the load (a pool of its own would have doubled them).
+    assert result["children"] == [result["workers"]]
+    assert result["after"] == 7
+
+
+def test_the_command_line_loads_more_than_a_batch_through_its_forked_workers(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    files = BATCH_FILES * 2 + 3  # three batches: the workers parse the first one already
+    for i in range(files):
+        write_dump(
+            folder, f"a{i:03}", f"Title {i}", [(0, f"Reader{i}", f"body {i}"), (1, "Ann", "ok")]
+        )
+    db = tmp_path / "t.db"
+    out = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "load", str(folder), "--db", str(db), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    report = json.loads(out.stdout)
+    assert [f["status"] for f in report["files"]] == ["added"] * files
+    assert report["added"] == files and report["failed"] == 0
+    assert out.stdout.count('"files"') == 1  # no child wrote a copy of the parent's buffers
+    assert rows(db, "SELECT count(*), count(DISTINCT article_id) FROM comments") == [
+        (2 * files, files)
+    ]
+    assert rows(db, "SELECT count(*) FROM comments_fts WHERE comments_fts MATCH 'body'") == [
+        (files,)
+    ]
