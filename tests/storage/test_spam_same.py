@@ -11,6 +11,7 @@ import json
 import random
 import re
 import sys
+import unicodedata
 from pathlib import Path
 from types import ModuleType
 
@@ -190,9 +191,30 @@ def test_literal_led_alternatives_match_as_written(text: str) -> None:
 
 
 @settings(max_examples=600, deadline=None)
-@given(st.text(alphabet="ab-_.c/o:mwe ntgrwé1", max_size=40))
+@given(st.text(alphabet="ab-_.c/o:mwe ntgrwé1İK", max_size=40))
 def test_url_pattern_finds_what_the_original_found(text: str) -> None:
     assert spam._URL.findall(text) == spam_oracle._URL.findall(text)
+    same(f"earn $500 daily, see {text}")
+
+
+@given(st.text(alphabet="ab-_.c/o:mwe ntgrwé1İK\t\n\u00a0\u2003\x1c", max_size=60))
+def test_links_word_by_word_are_the_links_of_the_whole_text(text: str) -> None:
+    links = [u.lower() for u in spam._links(text, text.lower())]
+    assert links == [u.lower() for u in spam_oracle._URL.findall(text)]
+
+
+def test_every_symbol_that_can_be_in_a_run_counts_towards_the_gate() -> None:
+    """`_symbol_run` looks for runs only in a text with 8+ `_SYMBOLISH` characters: every character
+    of Unicode's So and Sm that a run (`[\\W_]`) can hold must be one of them."""
+    missed = [
+        hex(c)
+        for c in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(c)) in ("So", "Sm")
+        and re.fullmatch(r"[\W_]", chr(c))
+        and not spam._SYMBOLISH.fullmatch(chr(c))
+    ]
+    assert missed == []
+    assert spam._SYMBOLISH.findall("a+b<c=d>e|f~g_h-i.j★k∑l é \u00a0") == [*"+<=>|~★∑"]
 
 
 @settings(max_examples=300, deadline=None)
