@@ -61,15 +61,18 @@ def summarize(paragraphs: list[str], limit: int = MAX_SUMMARY) -> str:
     sents = sentences(paragraphs)
     if not sents:
         return ""
-    freq = Counter(w.lower() for s in sents for w in _WORD.findall(s) if w.lower() not in _STOP)
+    # Each sentence's words, lower-cased once (each word alone: `lower()` may reshape a text).
+    words = [
+        [w for w in (found.lower() for found in _WORD.findall(s)) if w not in _STOP] for s in sents
+    ]
+    freq = Counter(w for ws in words for w in ws)
 
-    def score(sentence: str) -> float:
-        words = [w.lower() for w in _WORD.findall(sentence) if w.lower() not in _STOP]
-        return sum(freq[w] for w in words) / (len(words) ** 0.5) if words else 0.0
+    def score(i: int) -> float:
+        return sum(freq[w] for w in words[i]) / (len(words[i]) ** 0.5) if words[i] else 0.0
 
     chosen = {0}
     used = len(sents[0])
-    for i in sorted(range(1, len(sents)), key=lambda i: (-score(sents[i]), i)):
+    for i in sorted(range(1, len(sents)), key=lambda i: (-score(i), i)):
         if len(chosen) >= 3:
             break
         if used + 1 + len(sents[i]) <= limit:
