@@ -1,4 +1,5 @@
-"""The loader's parser processes: forked by the command line before any thread runs, else spawned.
+"""The loader's parser processes: forked by the command line before any thread runs, else spawned,
+and below the writer's priority.
 
 A forked worker starts with the parsers already imported (a spawned one imports them again, ~0.4 s
 of CPU each); forking a process that runs threads can leave the child with a lock held for ever,
@@ -12,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from storage.loader import BATCH_FILES
+from storage.loader import BATCH_FILES, PARSER_NICE
 from tests.bot.dumps import write_dump
 from tests.sqlitefile import rows
 
@@ -32,8 +33,10 @@ pool = parser_pool(fork=True)
 pids = {pool.submit(os.getpid).result() for _ in range(20)}
 cmdlines = [open(f"/proc/{pid}/cmdline", "rb").read().decode().split("\\0") for pid in pids]
 (parsed,) = pool.submit(prepare_many, [(sys.argv[2], None)], False).result()
+nice = {pool.submit(os.nice, 0).result() for _ in range(20)}
 pool.shutdown()
-print(json.dumps({"cmdlines": cmdlines, "comments": parsed.comments, "outcome": parsed.outcome}))
+print(json.dumps({"cmdlines": cmdlines, "comments": parsed.comments, "outcome": parsed.outcome,
+                  "nice": sorted(nice), "own nice": os.nice(0)}))
 """
 
 
@@ -61,6 +64,8 @@ def test_without_a_thread_the_workers_are_forks_of_the_caller(tmp_path: Path) ->
     assert all(c[:2] == [sys.executable, "-c"] for c in cmdlines), cmdlines
     assert not any("spawn_main" in " ".join(c) for c in cmdlines)
     assert (result["outcome"], result["comments"]) == ("rows", 2)
+    # Below the writer's priority, which stays as it was.
+    assert result["nice"] == [min(19, int(str(result["own nice"])) + PARSER_NICE)]
 
 
 def test_with_a_thread_running_the_workers_are_spawned(tmp_path: Path) -> None:
@@ -69,6 +74,7 @@ def test_with_a_thread_running_the_workers_are_spawned(tmp_path: Path) -> None:
     assert isinstance(cmdlines, list) and cmdlines
     assert all("spawn_main" in " ".join(c) for c in cmdlines), cmdlines
     assert (result["outcome"], result["comments"]) == ("rows", 2)
+    assert result["nice"] == [min(19, int(str(result["own nice"])) + PARSER_NICE)]
 
 
 # A load given the caller's forked workers: which processes it runs beside them, and that the
