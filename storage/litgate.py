@@ -78,7 +78,13 @@ _RUN_MOST = 8  # strings a run may branch into
 
 
 def _needs(items: Any) -> Needs | None:
-    """Literals of which a match of the parsed sequence `items` holds at least one (None: unknown).
+    """Literals of which a match of the parsed sequence `items` holds at least one (None: unknown)."""
+    return _best(_options(items))
+
+
+def _options(items: Any) -> list[Needs]:
+    """Every set of literals of which a match of the parsed sequence `items` holds one: one set per
+    literal run, group or repeat that a match must pass through.
 
     A run of literal characters is one string; a small class inside it (`cha[îi]ne`) branches it
     into one string per character (`chaîne`, `chaine`) rather than ending it at `cha`."""
@@ -121,7 +127,7 @@ def _needs(items: Any) -> Needs | None:
         if found:
             options.append(found)
     close_run()
-    return _best(options)
+    return options
 
 
 def _union(needs: list[Needs | None]) -> Needs | None:
@@ -141,9 +147,29 @@ def _prune(needs: set[str]) -> Needs:
 
 def needs_of(pattern: str, flags: int = 0) -> Needs | None:
     """Literals of which any match of `pattern` holds one; None when none is known."""
+    return _best(all_needs_of(pattern, flags))
+
+
+_ALSO_RARITY = 3  # a second set of needs is tested only if each of its strings is at least this rare
+
+
+def all_needs_of(pattern: str, flags: int = 0) -> list[Needs]:
+    """Every set of literals of which any match of `pattern` holds one (empty: none known), the most
+    selective first, then those of rare strings only: a match needs one of *each* set, so the rare
+    second set of `mon\\s+nom` ("nom") shuts the gate that the first ("mon") leaves open in a text
+    about money."""
     if flags & ~re.UNICODE:
-        return None  # case-insensitive, verbose, …: not read here
-    return _needs(list(sre_parse.parse(pattern, flags)))
+        return []  # case-insensitive, verbose, …: not read here
+    options = _options(list(sre_parse.parse(pattern, flags)))
+    first = _best(options)
+    if first is None:
+        return []
+    also = {
+        n
+        for n in options
+        if n != first and min(_rarity(s) for s in n) >= _ALSO_RARITY and not first <= n
+    }
+    return [first, *sorted(also, key=sorted)]
 
 
 _QUANTIFIERS = frozenset("?*+{")
@@ -173,31 +199,44 @@ class Gated:
         """`most`: an alternative that needs any of more literals than this is searched always (so
         many substring tests would cost more than the search)."""
         self.pattern = pattern
-        groups: dict[Needs | None, list[str]] = {}
+        groups: dict[tuple[Needs, ...] | None, list[str]] = {}
         for alternative in split_top(pattern):
-            needs = needs_of(alternative, flags)
-            groups.setdefault(needs if needs and len(needs) <= most else None, []).append(
-                literal_led(alternative)
-            )
+            needs = all_needs_of(alternative, flags)
+            key = tuple(needs) if needs and len(needs[0]) <= most else None
+            groups.setdefault(key, []).append(literal_led(alternative))
         self.always = [re.compile("|".join(a), flags) for n, a in groups.items() if n is None]
+        # (the first set's strings, the other sets, the alternatives' pattern): the first set is
+        # tested first, as it alone shuts most gates.
         self.parts = [
-            (tuple(sorted(n, key=len, reverse=True)), re.compile("|".join(a), flags))
+            (
+                tuple(sorted(n[0], key=len, reverse=True)),
+                tuple(tuple(sorted(o, key=len, reverse=True)) for o in n[1:]),
+                re.compile("|".join(a), flags),
+            )
             for n, a in groups.items()
             if n is not None
         ]
 
     def literals(self) -> set[str]:
         """Every literal the gates test (for a `Literals` scanner shared by several patterns)."""
-        return {s for needs, _ in self.parts for s in needs}
+        return {s for first, also, _ in self.parts for needs in (first, *also) for s in needs}
 
     def search(self, text: str, found: frozenset[str] | set[str] | None = None) -> bool:
         """Whether the pattern matches anywhere in `text`. `found`: which of `literals()` the text
         holds (from `Literals.found`), to skip the substring tests."""
-        for needs, rx in self.parts:
+        for first, also, rx in self.parts:
             if found is None:
-                if any(s in text for s in needs) and rx.search(text):
+                if (
+                    any(s in text for s in first)
+                    and all(any(s in text for s in n) for n in also)
+                    and rx.search(text)
+                ):
                     return True
-            elif not found.isdisjoint(needs) and rx.search(text):
+            elif (
+                not found.isdisjoint(first)
+                and (not also or all(not found.isdisjoint(n) for n in also))
+                and rx.search(text)
+            ):
                 return True
         return any(rx.search(text) for rx in self.always)
 

@@ -135,10 +135,14 @@ _ASK = Gated(
 # Pointing readers to someone else ("contact him", "reach her"): a way to reach the sender's
 # accomplice in a testimony, but ordinary in "call them and ask for a refund of £50".
 _REFER = Gated(r"\b(?:dm|message|text|inbox|call|email|contact|reach|add|ask)\s+(?:him|her|them)\b")
+_ON = r"\b(?:auf|sur|en|no|nel)\s+"
 _PROFILE = Gated(
     r"\b(?:see|check|visit|click|tap|look\s+at|go\s+to|search|in|on|at)\s+(?:out\s+)?(?:my\s+|the\s+)?"
     r"(?:profile|bio|page|avatar|name)\b|\b(?:mein|mon|mi|meu)\s+(?:profil|perfil)\b|\b(?:my\s+)?(?:profile|bio)\b[^.\n]{0,15}(?:👆|👀|👉|!|$)"
-    r"|\b(?:auf|sur|en|no|nel)\s+(?:meinen?\s+namen|meinem\s+profil|mon\s+(?:nom|profil)|mi\s+(?:nombre|perfil)|meu\s+perfil)"
+    # "on my name/profile" in German, French, Spanish, Portuguese, Italian; one alternative each,
+    # so that each is gated on its own words (`mon` and `nom`, not the `nom` of every "economy").
+    rf"|{_ON}meinen?\s+namen|{_ON}meinem\s+profil|{_ON}mon\s+(?:nom|profil)"
+    rf"|{_ON}mi\s+(?:nombre|perfil)|{_ON}meu\s+perfil"
     r"|search\s+['\"‘“]|\bsearch\s+(?:her|his|my|their)\s+name|\bour\s+page\b|\border\s+at\b|\b(?:mi|mon|meu|mein)\s+(?:canal|cha[îi]ne|kanal)\b|\bmy\s+channel\b",
 )
 # The name's labels are possessive (`++`): a label cut short is followed by a word character, never

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from storage import spam
-from storage.litgate import Gated, Literals, literal_led, needs_of, split_top
+from storage.litgate import Gated, Literals, all_needs_of, literal_led, needs_of, split_top
 
 from . import spam_oracle
 
@@ -75,8 +75,7 @@ def rule_words() -> list[str]:
     """Every literal the gates look for, and the top-level alternatives' own words."""
     words: set[str] = set()
     for g in _gated():
-        for needs, _ in g.parts:
-            words |= set(needs)
+        words |= g.literals()
     for g in _gated():
         for alternative in split_top(g.pattern):
             words |= set(re.findall(r"[^\W\d_]{2,}", alternative))
@@ -170,6 +169,23 @@ def test_needs_read_through_small_classes_and_prefer_symbols() -> None:
     assert needs_of("[^ab]cd") == frozenset({"cd"})
     for text in ("chaîne", "chaine", "la chaine", "chance", "chaune"):
         assert Gated("cha[îi]ne").search(text) == bool(re.search("cha[îi]ne", text))
+
+
+def test_a_gate_can_need_one_of_each_of_several_sets() -> None:
+    """`mon\\s+nom` needs `mon` *and* `nom`: the second set shuts the gate in a text about money;
+    a set of short strings (`en`, `no`) is not worth a test and is left out."""
+    assert all_needs_of(r"\bmon\s+(?:nom|profil)") == [
+        frozenset({"mon"}),
+        frozenset({"nom", "profil"}),
+    ]
+    assert all_needs_of(r"\b(?:en|no)\s+mon\s+nom") == [frozenset({"mon"}), frozenset({"nom"})]
+    assert all_needs_of(r"\bmon\b") == [frozenset({"mon"})]
+    gate = Gated(r"\b(?:en|no)\s+mon\s+nom|\bzz")
+    scanner = Literals(gate.literals())
+    for text in ("money in the economy", "en mon nom", "no  mon\tnom!", "mon nom", "zz", "nom mon"):
+        expected = bool(re.search(gate.pattern, text))
+        assert gate.search(text) == gate.search(text, scanner.found(text)) == expected, text
+    assert not gate.search("money and the economy", scanner.found("money and the economy"))
 
 
 LEADING_WORDS = st.text(alphabet="abcmywé_1 -.\n", max_size=30)
