@@ -245,16 +245,19 @@ async def _queue(
         (str(p), known.content_hash if (known := stored.get(article_key(p))) else None)
         for p in files
     ]
-    parsed: list[Awaitable[list[Prepared]]]
-    if pool is None:
-        parsed = [asyncio.ensure_future(asyncio.to_thread(prepare_many, jobs, strict))]
-    else:
+    parsed: list[Awaitable[list[Prepared]]] = []
+    if pool is not None:
         loop = asyncio.get_running_loop()
-        parsed = [
-            loop.run_in_executor(pool, prepare_many, jobs[i : i + JOB_FILES], strict)
-            for i in range(0, len(jobs), JOB_FILES)
-        ]
-    return _Queued(jobs, stored, list(parsed))
+        try:
+            parsed = [
+                loop.run_in_executor(pool, prepare_many, jobs[i : i + JOB_FILES], strict)
+                for i in range(0, len(jobs), JOB_FILES)
+            ]
+        except BrokenProcessPool:  # a worker died earlier (killed, out of memory)
+            log.warning("a parser process died; parsing %d files in this process", len(jobs))
+    if not parsed:
+        parsed = [asyncio.ensure_future(asyncio.to_thread(prepare_many, jobs, strict))]
+    return _Queued(jobs, stored, parsed)
 
 
 @dataclass
@@ -273,10 +276,17 @@ class _Written:
 
 async def _write_queued(store: Storage, queued: _Queued, strict: bool, claimed: Claims) -> _Written:
     """Wait for a batch's parse, then write its text dumps (one transaction)."""
-    try:
-        items = [p for part in await asyncio.gather(*queued.parsed) for p in part]
-    except BrokenProcessPool:  # a worker died (killed, out of memory): parse here instead
+    # Every part's outcome is collected, so that none is left unretrieved (and logged) when one fails.
+    parts = await asyncio.gather(*queued.parsed, return_exceptions=True)
+    failed = [p for p in parts if isinstance(p, BaseException)]
+    if any(isinstance(p, BrokenProcessPool) for p in failed):
+        # A worker died (killed, out of memory): the batch is parsed here instead.
+        log.warning("a parser process died; parsing %d files in this process", len(queued.jobs))
         items = await asyncio.to_thread(prepare_many, queued.jobs, strict)
+    elif failed:
+        raise failed[0]
+    else:
+        items = [item for part in parts if not isinstance(part, BaseException) for item in part]
     dumps = [item for item in items if item.outcome != "other"]
     reports = await _write(store, claimed, dumps, queued.stored)
     return _Written([(item.path, item.outcome != "other") for item in items], reports)

@@ -126,6 +126,54 @@ def test_a_load_given_workers_parses_in_them_and_leaves_them_running(tmp_path: P
     assert result["after"] == 7
 
 
+# A load whose parser processes are all killed after its first report (as the kernel's out-of-memory
+# killer would): what it reports, and what the store holds.
+KILL_PROBE = """
+import asyncio, json, logging, multiprocessing, os, signal, sys
+from pathlib import Path
+from storage.db import Storage
+from storage.loader import iter_load, parser_pool
+from tests.sqlitefile import rows
+
+logging.basicConfig(level=logging.WARNING)
+pool = parser_pool(fork=True)
+workers = multiprocessing.active_children()
+
+def progress(done, total, path):
+    if done == 1:
+        for worker in workers:
+            os.kill(worker.pid, signal.SIGKILL)
+
+async def load():
+    async with await Storage.open(Path(sys.argv[2])) as store:
+        loading = iter_load(store, [Path(sys.argv[1])], batch=2, progress=progress, pool=pool)
+        return [r.status async for r in loading]
+
+statuses = asyncio.run(load())
+pool.shutdown()
+stored = rows(Path(sys.argv[2]), "SELECT count(*) FROM comments")
+print(json.dumps({"statuses": statuses, "comments": stored[0][0]}))
+"""
+
+
+def test_a_load_whose_parser_processes_die_parses_the_rest_itself(tmp_path: Path) -> None:
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    for i in range(11):
+        write_dump(folder, f"a{i:02}", f"Title {i}", [(0, "Ann", f"text {i}"), (1, "Bo", "re")])
+    out = subprocess.run(
+        [sys.executable, "-c", KILL_PROBE, str(folder), str(tmp_path / "t.db")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    result = json.loads(out.stdout)
+    assert result == {"statuses": ["added"] * 11, "comments": 22}
+    assert "never retrieved" not in out.stderr and "Traceback" not in out.stderr, out.stderr
+
+
 def test_the_command_line_loads_more_than_a_batch_through_its_forked_workers(
     tmp_path: Path,
 ) -> None:
