@@ -54,9 +54,12 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 def storable(text: str) -> str:
     """Text every store and Discord can hold: NUL characters removed, and lone surrogates (which a
     JSON `"\\ud800"` escape produces and UTF-8 cannot encode) replaced by U+FFFD."""
-    if text.isascii():
-        return text.replace("\x00", "") if "\x00" in text else text
-    return _LONE_SURROGATE.sub("\ufffd", text.replace("\x00", ""))
+    if not text.isascii():
+        try:
+            text.encode("utf-8")  # a C scan: fails only on a lone surrogate
+        except UnicodeEncodeError:
+            return _LONE_SURROGATE.sub("\ufffd", text.replace("\x00", ""))
+    return text.replace("\x00", "") if "\x00" in text else text
 
 
 #: A string from an archive, made storable (see `storable`) whichever parser produced it.
