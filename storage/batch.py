@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import sqlite3
 import traceback
 from dataclasses import dataclass, field
@@ -74,6 +75,22 @@ def prepare(path: str, strict: bool, known_hash: str | None) -> Prepared:
 def prepare_many(jobs: list[tuple[str, str | None]], strict: bool) -> list[Prepared]:
     """`prepare` over several (path, known hash) pairs: one round trip to the worker for all."""
     return [prepare(path, strict, known) for path, known in jobs]
+
+
+def prepare_packed(jobs: list[tuple[str, str | None]], strict: bool) -> bytes:
+    """`prepare_many`, pickled (`unpack` undoes it): what a parser process sends back.
+
+    The loader keeps a parsed batch packed until it writes it: 2.4 MiB for 64 files of ~100 comments
+    where its rows take 5.8 MiB as Python objects, and several batches wait while the writer is slow
+    (an FTS5 merge). The pickling itself is what the worker's pool would do anyway.
+    """
+    return pickle.dumps(prepare_many(jobs, strict), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpack(packed: bytes) -> list[Prepared]:
+    """The parsed files of `prepare_packed` (from this program's own parser process)."""
+    items: list[Prepared] = pickle.loads(packed)  # written by prepare_packed in our own process
+    return items
 
 
 def content_hash(data: bytes) -> str:

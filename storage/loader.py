@@ -28,7 +28,9 @@ from storage.batch import (
     content_hash,
     prepare,
     prepare_many,
+    prepare_packed,
     stored_hashes,
+    unpack,
     write_batch,
 )
 from storage.claims import Claims
@@ -197,7 +199,7 @@ class _Queued:
 
     jobs: list[tuple[str, str | None]]
     stored: dict[str, StoredDump]
-    parsed: list[Awaitable[list[Prepared]]]
+    parsed: list[Awaitable[list[Prepared] | bytes]]  # bytes: packed by a parser process
 
 
 PARSER_NICE = 10  # the parsers' priority below the writer's (the `nice` of background work)
@@ -245,12 +247,12 @@ async def _queue(
         (str(p), known.content_hash if (known := stored.get(article_key(p))) else None)
         for p in files
     ]
-    parsed: list[Awaitable[list[Prepared]]] = []
+    parsed: list[Awaitable[list[Prepared] | bytes]] = []
     if pool is not None:
         loop = asyncio.get_running_loop()
         try:
             parsed = [
-                loop.run_in_executor(pool, prepare_many, jobs[i : i + JOB_FILES], strict)
+                loop.run_in_executor(pool, prepare_packed, jobs[i : i + JOB_FILES], strict)
                 for i in range(0, len(jobs), JOB_FILES)
             ]
         except BrokenProcessPool:  # a worker died earlier (killed, out of memory)
@@ -286,7 +288,12 @@ async def _write_queued(store: Storage, queued: _Queued, strict: bool, claimed: 
     elif failed:
         raise failed[0]
     else:
-        items = [item for part in parts if not isinstance(part, BaseException) for item in part]
+        items = [
+            item
+            for part in parts
+            if not isinstance(part, BaseException)
+            for item in (unpack(part) if isinstance(part, bytes) else part)
+        ]
     dumps = [item for item in items if item.outcome != "other"]
     reports = await _write(store, claimed, dumps, queued.stored)
     return _Written([(item.path, item.outcome != "other") for item in items], reports)
