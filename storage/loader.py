@@ -189,7 +189,9 @@ BATCH_FILES = 64  # files per transaction (and per FTS5 segment) in a load of ma
 JOB_FILES = 16  # files per round trip to a parser process
 # Batches being parsed while one is written: with one, a parser that finishes first waits for the
 # writer with its core idle. 2,000 files on 2 cores: 11.3-13.0 s with one, 9.3-9.5 with two,
-# 8.9-9.1 with three (bench/RESULTS.md, issue 14); each costs a batch's rows in memory (~3 MB).
+# 8.9-9.1 with three (bench/RESULTS.md, issue 14); each costs a batch's rows in memory, kept pickled
+# until written (~2.4 MiB for 64 files of ~100 comments). All of them fill while an FTS5 merge holds
+# the writer.
 PARSED_AHEAD = 3
 
 
@@ -334,8 +336,8 @@ async def iter_load(
     Text dumps go `batch` at a time: parsed in worker processes (from the second batch on, so a
     small load starts no process) while an earlier batch is written, each batch in one
     transaction with a savepoint per file; the writer goes on with the next batch while one's
-    reports are handed out. Memory holds the rows of 1 + PARSED_AHEAD batches at most; a bad file
-    never stops the rest and leaves no trace in the store.
+    reports are handed out. Memory holds the rows of 1 + PARSED_AHEAD batches at most (pickled
+    until written); a bad file never stops the rest and leaves no trace in the store.
 
     `pool`: parser processes to use from the first batch on, which the caller shuts down (the CLI
     forks them before it opens the store; see `parser_pool`).
