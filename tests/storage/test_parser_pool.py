@@ -40,18 +40,23 @@ print(json.dumps({"cmdlines": cmdlines, "comments": parsed.comments, "outcome": 
 """
 
 
-def probe(tmp_path: Path, thread: bool) -> dict[str, object]:
-    folder = tmp_path / "dumps"
-    folder.mkdir()
-    dump = write_dump(folder, "a", "Title", [(0, "Ann", "first"), (1, "Bob", "a reply")])
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE, "thread" if thread else "none", str(dump)],
+def run_probe(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run a probe in a fresh interpreter (no thread of pytest's), from the repository's root."""
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
         timeout=120,
     )
+
+
+def probe(tmp_path: Path, thread: bool) -> dict[str, object]:
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    dump = write_dump(folder, "a", "Title", [(0, "Ann", "first"), (1, "Bob", "a reply")])
+    out = run_probe(PROBE, "thread" if thread else "none", str(dump))
     result: dict[str, object] = json.loads(out.stdout)
     return result
 
@@ -110,14 +115,7 @@ def test_a_load_given_workers_parses_in_them_and_leaves_them_running(tmp_path: P
     folder.mkdir()
     for i in range(7):
         write_dump(folder, f"a{i}", f"Title {i}", [(0, "Ann", f"text {i}")])
-    out = subprocess.run(
-        [sys.executable, "-c", LOAD_PROBE, str(folder), str(tmp_path / "t.db")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
+    out = run_probe(LOAD_PROBE, str(folder), str(tmp_path / "t.db"))
     result = json.loads(out.stdout)
     assert result["statuses"] == ["added"] * 7
     assert result["workers"] >= 1
@@ -161,14 +159,7 @@ def test_a_load_whose_parser_processes_die_parses_the_rest_itself(tmp_path: Path
     folder.mkdir()
     for i in range(11):
         write_dump(folder, f"a{i:02}", f"Title {i}", [(0, "Ann", f"text {i}"), (1, "Bo", "re")])
-    out = subprocess.run(
-        [sys.executable, "-c", KILL_PROBE, str(folder), str(tmp_path / "t.db")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
+    out = run_probe(KILL_PROBE, str(folder), str(tmp_path / "t.db"))
     result = json.loads(out.stdout)
     assert result == {"statuses": ["added"] * 11, "comments": 22}
     assert "never retrieved" not in out.stderr and "Traceback" not in out.stderr, out.stderr
