@@ -194,8 +194,11 @@ def cmd_load(args: argparse.Namespace) -> int:
     if next(itertools.islice(iter_files(paths), BATCH_FILES, None), None) is None:
         return asyncio.run(_load(args, db, None))  # one batch: parsed here, no process started
     # More than a batch: the parser processes are forked before the store (and its thread) opens.
-    with parser_pool(fork=True) as pool:
+    pool = parser_pool(fork=True)
+    try:
         return asyncio.run(_load(args, db, pool))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # interrupted: the queued files are not parsed
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ import json
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
@@ -207,8 +208,11 @@ class _Queued:
 PARSER_NICE = 10  # the parsers' priority below the writer's (the `nice` of background work)
 
 
-def _lower_priority() -> None:
-    """Run a parser process at a lower priority than the writer (best effort)."""
+def _start_parser() -> None:
+    """A parser process: at a lower priority than the writer (best effort), and deaf to Ctrl-C,
+    which reaches every process of the terminal's group: the loading process decides, shuts the
+    pool down, and the parsers do not each print a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError):
         os.nice(PARSER_NICE)
 
@@ -231,7 +235,7 @@ def parser_pool(*, fork: bool = False) -> ProcessPoolExecutor:
     forkable = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
     method = "fork" if fork and forkable else "spawn"
     pool = ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context(method), initializer=_lower_priority
+        workers, mp_context=multiprocessing.get_context(method), initializer=_start_parser
     )
     if method == "fork":
         for stream in (sys.stdout, sys.stderr):
