@@ -64,6 +64,7 @@ def article_rows(article: Article, *, source_path: str | None, content_hash: str
         article.summary,
         json.dumps([w.model_dump() for w in article.warnings], ensure_ascii=False),
         len(article.comments),
+        max((c.depth for c in article.comments), default=0),
     )
     fts = (article.title, article.caption or "", "\n\n".join(article.paragraphs))
     comments = [comment_row(c) for c in article.comments]
@@ -72,16 +73,16 @@ def article_rows(article: Article, *, source_path: str | None, content_hash: str
 
 _ARTICLE_VALUES = (
     "format, source_path, source_url, content_hash, title, caption, paragraphs, summary, warnings,"
-    " comment_count"
+    " comment_count, max_depth"
 )
 _INSERT_ARTICLE = (
     f"INSERT INTO articles ({_ARTICLE_VALUES}, key, created_at, updated_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
 )
 _UPDATE_ARTICLE = (
     "UPDATE articles SET format = ?, source_path = ?, source_url = ?, content_hash = ?,"
     " title = ?, caption = ?, paragraphs = ?, summary = ?, warnings = ?,"
-    " comment_count = ?, updated_at = ? WHERE id = ?"
+    " comment_count = ?, max_depth = ?, updated_at = ? WHERE id = ?"
 )
 # A comment row's columns (comment_row's order), then its article's id.
 COMMENT_COLUMNS = (

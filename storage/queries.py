@@ -363,8 +363,8 @@ async def corpus_stats(store: Storage, *, top: int = 5) -> CorpusStats:
         tops = [TopCommenter(author=r[0], comments=r[1]) for r in await cur.fetchall()]
     deep = await fetch_one(
         db,
-        "SELECT c.depth, a.key, a.title FROM comments c JOIN articles a ON a.id = c.article_id"
-        " ORDER BY c.depth DESC, a.key LIMIT 1",
+        "SELECT max_depth, key, title FROM articles WHERE comment_count > 0"
+        " ORDER BY max_depth DESC, key LIMIT 1",
     )
     return CorpusStats(
         articles=articles,
