@@ -126,6 +126,39 @@ def feed_article_fts(conn: sqlite3.Connection, rows: Iterable[tuple[int, str, st
     )
 
 
+# --- SQLite: one row per author for /article stats (migration 0014). PostgreSQL keeps an index
+# over the comments instead: there, loads run side by side, and two of them counting the same
+# authors in different orders would deadlock on these rows.
+
+_COUNT_AUTHORS = (
+    "INSERT INTO author_counts (author, comments, not_spam, spam, deleted)"
+    " SELECT author, count(*), count(*) - sum(spam), sum(spam), sum(deleted) FROM comments"
+    " WHERE {articles} GROUP BY author"
+    " ON CONFLICT (author) DO UPDATE SET comments = author_counts.comments + excluded.comments,"
+    " not_spam = author_counts.not_spam + excluded.not_spam,"
+    " spam = author_counts.spam + excluded.spam, deleted = author_counts.deleted + excluded.deleted"
+)
+COUNT_ARTICLE_AUTHORS = _COUNT_AUTHORS.format(articles="article_id = ?")
+# Before an article's comments change: its old comments leave their authors' counts.
+UNCOUNT_ARTICLE_AUTHORS = (
+    "UPDATE author_counts SET comments = author_counts.comments - old.comments,"
+    " not_spam = author_counts.not_spam - old.not_spam, spam = author_counts.spam - old.spam,"
+    " deleted = author_counts.deleted - old.deleted"
+    " FROM (SELECT author, count(*) AS comments, count(*) - sum(spam) AS not_spam,"
+    " sum(spam) AS spam, sum(deleted) AS deleted FROM comments WHERE article_id = ?"
+    " GROUP BY author) AS old"
+    " WHERE author_counts.author = old.author"
+)
+
+
+def count_authors(conn: sqlite3.Connection, article_ids: Iterable[int]) -> None:
+    """Add the comments of `article_ids` to their authors' counts, in one statement (SQLite)."""
+    conn.execute(
+        _COUNT_AUTHORS.format(articles="article_id IN (SELECT value FROM json_each(?))"),
+        (json.dumps(list(article_ids)),),
+    )
+
+
 def unindex_article(conn: sqlite3.Connection, article_id: int) -> None:
     """Drop an article's own text from articles_fts (its comments' entries follow their triggers)."""
     conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (article_id,))
@@ -146,6 +179,7 @@ async def save_article(
         status, article_id = write_article(conn, rows)
         if status == "added":
             feed_comment_fts(conn, [article_id])
+            count_authors(conn, [article_id])
         if status != "unchanged":
             feed_article_fts(conn, [(article_id, *rows.fts)])
         return status
@@ -156,9 +190,10 @@ async def save_article(
 def write_article(conn: sqlite3.Connection, rows: ArticleRows) -> tuple[LoadStatus, int]:
     """Write one article inside the caller's transaction: (status, article id).
 
-    An added article's comments and the article text are left for the caller to index
-    (`feed_comment_fts`, `feed_article_fts`), so a batch of articles is indexed in one statement;
-    an updated article's comments are indexed here, and its old article text is dropped.
+    An added article's comments and the article text are left for the caller to index and count
+    (`feed_comment_fts`, `count_authors`, `feed_article_fts`), so a batch of articles takes one
+    statement each; an updated article's comments are indexed and counted here, and its old article
+    text is dropped.
     """
     row = conn.execute(
         "SELECT id, content_hash FROM articles WHERE key = ?", (rows.key,)
@@ -173,7 +208,9 @@ def write_article(conn: sqlite3.Connection, rows: ArticleRows) -> tuple[LoadStat
     article_id = int(row[0])
     conn.execute(_UPDATE_ARTICLE, (*rows.values, now, article_id))
     unindex_article(conn, article_id)
+    conn.execute(UNCOUNT_ARTICLE_AUTHORS, (article_id,))
     _replace_comments(conn, article_id, rows.comments)
+    conn.execute(COUNT_ARTICLE_AUTHORS, (article_id,))
     return "updated", article_id
 
 

@@ -20,6 +20,7 @@ from typing import Literal
 from storage.articles import (
     ArticleRows,
     article_rows,
+    count_authors,
     feed_article_fts,
     feed_comment_fts,
     write_article,
@@ -154,6 +155,7 @@ def write_batch(conn: sqlite3.Connection, run: int | None, items: list[Prepared]
         done.append(Written(status))
     if added:
         feed_comment_fts(conn, added)
+        count_authors(conn, added)
     feed_article_fts(conn, texts)
     return done
 

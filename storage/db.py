@@ -8,6 +8,7 @@ aiosqlite connection and `storage.pg`'s connection wrapper offer.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sqlite3
@@ -346,7 +347,14 @@ class SqliteStorage(Storage):
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE … COMMIT on the writer; any exception (or cancellation) rolls back."""
         async with self._write_lock:
-            await self.writer.execute("BEGIN IMMEDIATE")
+            try:
+                await self.writer.execute("BEGIN IMMEDIATE")
+            except asyncio.CancelledError:
+                # The writer's thread runs a cancelled BEGIN all the same (Ctrl-C during a load):
+                # a ROLLBACK queued after it ends that transaction, or fails if none began.
+                with contextlib.suppress(sqlite3.OperationalError):
+                    await self.writer.execute("ROLLBACK")
+                raise
             try:
                 yield self.writer
             except BaseException:

@@ -200,6 +200,14 @@ def test_the_command_line_loads_more_than_a_batch_through_its_forked_workers(
     ]
 
 
+# `python -m bot.cli` with Ctrl-C's usual handler, whatever this test inherited: a shell starts a
+# background job (`pytest &`) with SIGINT ignored, and Python then installs no handler of its own.
+INTERRUPTIBLE = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler);"
+    " runpy.run_module('bot.cli', run_name='__main__')"
+)
+
+
 def test_ctrl_c_stops_a_load_quietly_and_leaves_whole_articles(tmp_path: Path) -> None:
     """Ctrl-C reaches every process of the terminal's group: the load stops (exit 130) without a
     traceback from any parser process, none of them is left behind, and every article stored so
@@ -212,7 +220,7 @@ def test_ctrl_c_stops_a_load_quietly_and_leaves_whole_articles(tmp_path: Path) -
         write_dump(folder, f"a{i:04}", f"Title {i}", comments)
     db = tmp_path / "t.db"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "load", str(folder), "--db", str(db), "--json"],
+        [sys.executable, "-c", INTERRUPTIBLE, "load", str(folder), "--db", str(db), "--json"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -3,9 +3,13 @@ load/read-back, idempotency, atomicity, full-text search. Rows are read through 
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from storage import queries
 from storage.db import Storage, migrations
@@ -277,3 +281,38 @@ async def test_a_new_article_failing_mid_batch_leaves_no_trace(target: str, tmp_
     assert statuses == {"n0": "added", "n1": "added", "n2": "failed", "n3": "added", "n4": "added"}
     assert keys == ["n0", "n1", "n3", "n4"]
     assert [tuple(r) for r in authors] == [(0,)] and [tuple(r) for r in total] == [(8,)]
+
+
+async def test_a_transaction_cancelled_while_it_begins_leaves_the_writer_free(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C during a load cancels whatever awaits, a BEGIN too: the writer's thread runs that BEGIN
+    all the same, and the next transaction must still start (it failed with "cannot start a
+    transaction within a transaction", and the load ended with a traceback)."""
+    db = tmp_path / "t.db"
+    async with await Storage.open(db) as store:
+        other = sqlite3.connect(db, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # holds the write lock: the store's BEGIN waits for it
+
+        async def begin() -> None:
+            async with store.transaction():
+                raise AssertionError("the transaction began while another one held the lock")
+
+        task = asyncio.create_task(begin())
+        await asyncio.sleep(0.2)  # the BEGIN is queued or waiting on the writer's thread
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        other.execute("COMMIT")  # the cancelled BEGIN can now go through, then its ROLLBACK
+        other.close()
+        async with store.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO bot_state (key, value, updated_at) VALUES ('k', 'v', 'now')"
+            )
+        assert not store.writer.in_transaction
+    assert rows_of(db, "SELECT key, value FROM bot_state") == [("k", "v")]
+
+
+def rows_of(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    with sqlite_connect(db) as conn:
+        return conn.execute(sql).fetchall()
