@@ -159,6 +159,18 @@ def test_literals_finds_overlapping_and_repeated_strings() -> None:
     assert scanner.found("") == set()
 
 
+SCANNED = ["wa", "whatsapp", "app", "@", "t.me", "été", "é", "💰", "ap"]
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.text(alphabet=st.sampled_from("waphst.me@é💰 \ud800\udfffx"), max_size=40))
+def test_literals_finds_exactly_the_strings_the_text_holds(text: str) -> None:
+    """The one-pass scan against its definition (`s in text` for each string), on texts with
+    overlapping strings, characters beyond ASCII and beyond the BMP, and lone surrogates (which a
+    JSON escape can produce and UTF-8 cannot encode)."""
+    assert Literals(SCANNED).found(text) == {s for s in SCANNED if s in text}
+
+
 def test_needs_read_through_small_classes_and_prefer_symbols() -> None:
     """A small class inside a literal run branches it (`cha[îi]ne` needs `chaîne` or `chaine`, not
     the `cha` of every "chance"), and a symbol beats a short word (`%`, not the `off` of "office")."""
