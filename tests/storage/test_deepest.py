@@ -100,12 +100,6 @@ async def test_postgres_migration_0002_gives_stored_articles_their_deepest_reply
     assert pg_cluster.psql("SELECT to_regclass('comments_depth') IS NULL", name) == "t"
 
 
-def _page_size(db: Path) -> int:
-    with connect(db) as conn:
-        (size,) = conn.execute("PRAGMA page_size").fetchone()
-    return int(size)
-
-
 async def test_a_new_sqlite_store_has_8_kib_pages_and_an_old_one_keeps_its_own(
     tmp_path: Path,
 ) -> None:
@@ -121,4 +115,4 @@ async def test_a_new_sqlite_store_has_8_kib_pages_and_an_old_one_keeps_its_own(
             await load_paths(store, [folder])
             hits = await queries.search(store, "wombat")
         assert [h.author for h in hits] == ["Ann"]
-    assert (_page_size(new), _page_size(old)) == (8192, 4096)
+    assert rows(new, "PRAGMA page_size") + rows(old, "PRAGMA page_size") == [(8192,), (4096,)]

@@ -18,6 +18,7 @@ from storage.parsers import parse_file
 from storage.read import fetch_all, fetch_one
 from tests.bot.dumps import write_dump
 from tests.sqlitefile import connect as sqlite_connect
+from tests.sqlitefile import rows
 
 SEED = Path(__file__).parents[2] / "seeds" / "000_e7a44f8a370d07ea.txt"
 
@@ -310,9 +311,4 @@ async def test_a_transaction_cancelled_while_it_begins_leaves_the_writer_free(
                 "INSERT INTO bot_state (key, value, updated_at) VALUES ('k', 'v', 'now')"
             )
         assert not store.writer.in_transaction
-    assert rows_of(db, "SELECT key, value FROM bot_state") == [("k", "v")]
-
-
-def rows_of(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite_connect(db) as conn:
-        return conn.execute(sql).fetchall()
+    assert rows(db, "SELECT key, value FROM bot_state") == [("k", "v")]
