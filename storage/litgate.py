@@ -23,6 +23,8 @@ from typing import Any
 
 import ahocorasick_rs
 
+from storage.models import LONE_SURROGATE
+
 # `re`'s own parser (Python 3.11+; the sre_parse module is deprecated), untyped in typeshed.
 sre_constants: Any = getattr(re, "_constants")  # noqa: B009
 sre_parse: Any = getattr(re, "_parser")  # noqa: B009
@@ -264,7 +266,4 @@ class Literals:
         except UnicodeEncodeError:
             # A lone surrogate (from a JSON "\ud800" escape) has no UTF-8 form, which the matcher
             # works on. No string of the set holds one, so none can match across it either.
-            return self.found(_LONE_SURROGATE.sub("\ufffd", text))
-
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+            return self.found(LONE_SURROGATE.sub("\ufffd", text))

@@ -48,7 +48,8 @@ class StepStatus(StrEnum):
     done = "done"
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# A UTF-16 surrogate on its own: a JSON "\\ud800" escape makes one, and UTF-8 has no form for it.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def storable(text: str) -> str:
@@ -58,7 +59,7 @@ def storable(text: str) -> str:
         try:
             text.encode("utf-8")  # a C scan: fails only on a lone surrogate
         except UnicodeEncodeError:
-            return _LONE_SURROGATE.sub("\ufffd", text.replace("\x00", ""))
+            return LONE_SURROGATE.sub("\ufffd", text.replace("\x00", ""))
     return text.replace("\x00", "") if "\x00" in text else text
 
 
