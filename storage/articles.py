@@ -151,12 +151,16 @@ UNCOUNT_ARTICLE_AUTHORS = (
 )
 
 
-def count_authors(conn: sqlite3.Connection, article_ids: Iterable[int]) -> None:
-    """Add the comments of `article_ids` to their authors' counts, in one statement (SQLite)."""
-    conn.execute(
-        _COUNT_AUTHORS.format(articles="article_id IN (SELECT value FROM json_each(?))"),
-        (json.dumps(list(article_ids)),),
-    )
+_COUNT_ADDED_AUTHORS = _COUNT_AUTHORS.format(
+    articles="article_id IN (SELECT value FROM json_each(?))"
+)
+
+
+def index_added(conn: sqlite3.Connection, article_ids: list[int]) -> None:
+    """Index the comments of newly added articles and add them to their authors' counts: one
+    statement each for all of them (a batch of a load, or one saved article)."""
+    feed_comment_fts(conn, article_ids)
+    conn.execute(_COUNT_ADDED_AUTHORS, (json.dumps(article_ids),))
 
 
 def unindex_article(conn: sqlite3.Connection, article_id: int) -> None:
@@ -178,8 +182,7 @@ async def save_article(
     def work(conn: sqlite3.Connection) -> LoadStatus:
         status, article_id = write_article(conn, rows)
         if status == "added":
-            feed_comment_fts(conn, [article_id])
-            count_authors(conn, [article_id])
+            index_added(conn, [article_id])
         if status != "unchanged":
             feed_article_fts(conn, [(article_id, *rows.fts)])
         return status
@@ -191,9 +194,8 @@ def write_article(conn: sqlite3.Connection, rows: ArticleRows) -> tuple[LoadStat
     """Write one article inside the caller's transaction: (status, article id).
 
     An added article's comments and the article text are left for the caller to index and count
-    (`feed_comment_fts`, `count_authors`, `feed_article_fts`), so a batch of articles takes one
-    statement each; an updated article's comments are indexed and counted here, and its old article
-    text is dropped.
+    (`index_added`, `feed_article_fts`), so a batch of articles takes one statement each; an
+    updated article's comments are indexed and counted here, and its old article text is dropped.
     """
     row = conn.execute(
         "SELECT id, content_hash FROM articles WHERE key = ?", (rows.key,)

@@ -20,9 +20,8 @@ from typing import Literal
 from storage.articles import (
     ArticleRows,
     article_rows,
-    count_authors,
     feed_article_fts,
-    feed_comment_fts,
+    index_added,
     write_article,
 )
 from storage.errors import ParseError
@@ -154,8 +153,7 @@ def write_batch(conn: sqlite3.Connection, run: int | None, items: list[Prepared]
             texts.append((article_id, *item.rows.fts))
         done.append(Written(status))
     if added:
-        feed_comment_fts(conn, added)
-        count_authors(conn, added)
+        index_added(conn, added)
     feed_article_fts(conn, texts)
     return done
 
